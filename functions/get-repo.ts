@@ -1,0 +1,24 @@
+import { createRoute } from '@hono/zod-openapi';
+import { notFound } from '../lib/errors.ts';
+import { defineFunction, json } from '../lib/function.ts';
+import { errorResponses, jsonContent } from '../lib/openapi.ts';
+import { etagOf, repoKey } from '../lib/repos/model.ts';
+import { presentRepo } from '../lib/repos/present.ts';
+import { repoParamsSchema, repoSchema } from '../lib/repos/schemas.ts';
+
+/** GET /repos/:owner/:name: one tracked repository, from the cache (never from GitHub). */
+export default defineFunction({
+  name: 'get-repo',
+  route: createRoute({
+    method: 'get',
+    path: '/repos/{owner}/{name}',
+    summary: 'Get a tracked repository',
+    request: { params: repoParamsSchema },
+    responses: { 200: jsonContent(repoSchema, 'The repository; ETag header for PATCH'), ...errorResponses(400, 404) },
+  }),
+  async handler({ params }, { db }) {
+    const doc = await db.repos.findOne({ _id: repoKey(params.owner, params.name) });
+    if (!doc) throw notFound(`${params.owner}/${params.name}`);
+    return json(200, presentRepo(doc), { etag: etagOf(doc) });
+  },
+});

@@ -1,0 +1,56 @@
+import { z } from 'zod';
+
+/**
+ * Every setting the service reads, validated once at start-up. Each field documents its
+ * variable; the README's configuration table mirrors this schema.
+ */
+const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+
+export const configSchema = z.object({
+  PORT: integer(0, 65535).default(3000),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  MONGODB_URI: z
+    .string()
+    .regex(/^mongodb(\+srv)?:\/\//, 'must start with mongodb:// or mongodb+srv://'),
+  MONGODB_DB: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,63}$/, 'letters, digits, _ and - only')
+    .default('repo_monitor'),
+  /** How long a database call may wait for a reachable server before the API answers 503. */
+  DB_TIMEOUT_MS: integer(100, 60_000).default(2000),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
+  SHUTDOWN_GRACE_MS: integer(0, 120_000).default(10_000),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Reads the configuration from an environment; throws a ConfigError naming every bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  // An empty variable means "not set", as in most shells' `FOO= command`.
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
+  const parsed = configSchema.safeParse(present);
+  if (parsed.success) return parsed.data;
+  const problems = parsed.error.issues.map((issue) => {
+    const name = String(issue.path[0] ?? '');
+    const value = present[name];
+    const shown = value === undefined ? 'not set' : `got ${JSON.stringify(redact(name, value))}`;
+    return `  ${name}: ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** Connection strings may carry a password; never echo it back. */
+function redact(name: string, value: string): string {
+  return name === 'MONGODB_URI' ? redactUri(value) : value;
+}
+
+export function redactUri(uri: string): string {
+  return uri.replace(/\/\/([^@/]*)@/, '//***@');
+}

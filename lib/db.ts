@@ -1,0 +1,82 @@
+import {
+  MongoClient,
+  MongoNetworkError,
+  MongoServerSelectionError,
+  MongoTopologyClosedError,
+  MongoNotConnectedError,
+  MongoOperationTimeoutError,
+  type Collection,
+  type Db,
+  type IndexDescription,
+} from 'mongodb';
+import type { RepoDocument } from './repos/model.ts';
+
+export interface Database {
+  client: MongoClient;
+  db: Db;
+  repos: Collection<RepoDocument>;
+  /** Resolves when the server answers; rejects within the configured timeout otherwise. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  uri: string;
+  dbName: string;
+  /** Bounds how long an operation waits for a reachable server, so a dead database means a quick 503, not a hang. */
+  timeoutMs: number;
+}
+
+/** Creates the client without waiting for the server: the service starts and reports not-ready until it answers. */
+export function createDatabase({ uri, dbName, timeoutMs }: DatabaseOptions): Database {
+  const client = new MongoClient(uri, {
+    serverSelectionTimeoutMS: timeoutMs,
+    connectTimeoutMS: timeoutMs,
+    appName: 'repo-monitor',
+  });
+  const db = client.db(dbName);
+  return {
+    client,
+    db,
+    repos: db.collection<RepoDocument>('repos'),
+    async ping() {
+      await db.command({ ping: 1 });
+    },
+    async close() {
+      await client.close();
+    },
+  };
+}
+
+const REPO_INDEXES: IndexDescription[] = [
+  { key: { ownerKey: 1, _id: 1 }, name: 'owner' },
+  { key: { tags: 1, _id: 1 }, name: 'tags' },
+  { key: { starsSort: -1, _id: 1 }, name: 'stars' },
+  { key: { updatedAt: -1, _id: 1 }, name: 'updated' },
+  { key: { 'sync.lastSyncedAt': 1 }, name: 'sync_due' },
+];
+
+/**
+ * Creates the indexes that are missing; safe to run at every start. Only plain and compound
+ * indexes (the embedded test server has no TTL indexes), and only missing ones: FerretDB v1
+ * panics on a createIndexes call that repeats several existing indexes.
+ */
+export async function ensureIndexes(database: Database): Promise<void> {
+  const existing = new Set((await database.repos.listIndexes().toArray()).map((index) => index.name as string));
+  const missing = REPO_INDEXES.filter((index) => !existing.has(index.name!));
+  if (missing.length > 0) await database.repos.createIndexes(missing);
+}
+
+/** True for errors that mean "cannot reach the database", which the API answers with 503. */
+export function isDatabaseUnavailable(error: unknown): boolean {
+  return (
+    error instanceof MongoNetworkError ||
+    error instanceof MongoServerSelectionError ||
+    error instanceof MongoTopologyClosedError ||
+    error instanceof MongoNotConnectedError ||
+    error instanceof MongoOperationTimeoutError
+  );
+}
+
+export const isDuplicateKey = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 11000;

@@ -1,0 +1,95 @@
+import { z } from '@hono/zod-openapi';
+
+/**
+ * What the API accepts and returns for repositories. The same schemas validate requests
+ * (through @hono/zod-openapi, built on @hono/zod-validator) and describe the API.
+ */
+
+// GitHub's own rules: a login is 1-39 letters, digits or single inner hyphens;
+// a repository name is 1-100 of letters, digits, '.', '_' and '-', and not '.' or '..'.
+export const ownerSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'not a valid GitHub owner')
+  .openapi({ example: 'honojs' });
+
+export const nameSchema = z
+  .string()
+  .max(100)
+  .regex(/^[A-Za-z0-9._-]+$/, 'not a valid GitHub repository name')
+  .refine((name) => name !== '.' && name !== '..', 'not a valid GitHub repository name')
+  .openapi({ example: 'hono' });
+
+export const tagSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,39}$/, 'tags are 1-40 lower-case letters, digits, ".", "_" or "-"');
+
+export const tagsSchema = z
+  .array(tagSchema)
+  .max(20)
+  .refine((tags) => new Set(tags).size === tags.length, 'tags must be unique')
+  .openapi({ example: ['web', 'framework'] });
+
+export const notesSchema = z.string().max(2000).nullable().openapi({ example: 'Used by the billing service' });
+
+export const repoParamsSchema = z.object({
+  owner: ownerSchema.openapi({ param: { name: 'owner', in: 'path' } }),
+  name: nameSchema.openapi({ param: { name: 'name', in: 'path' } }),
+});
+
+export const createRepoBodySchema = z
+  .strictObject({ owner: ownerSchema, name: nameSchema, tags: tagsSchema.optional(), notes: notesSchema.optional() })
+  .openapi('CreateRepo');
+
+export const updateRepoBodySchema = z
+  .strictObject({ tags: tagsSchema.optional(), notes: notesSchema.optional() })
+  .refine((body) => body.tags !== undefined || body.notes !== undefined, 'give tags, notes or both')
+  .openapi('UpdateRepo');
+
+export const repoStatsSchema = z
+  .object({
+    stars: z.number().int(),
+    forks: z.number().int(),
+    openIssues: z.number().int(),
+    watchers: z.number().int(),
+    language: z.string().nullable(),
+    description: z.string().nullable(),
+    defaultBranch: z.string(),
+    archived: z.boolean(),
+    pushedAt: z.string().nullable(),
+    htmlUrl: z.string(),
+  })
+  .openapi('RepoStats');
+
+export const repoSchema = z
+  .object({
+    owner: z.string(),
+    name: z.string(),
+    fullName: z.string(),
+    tags: z.array(z.string()),
+    notes: z.string().nullable(),
+    stats: repoStatsSchema.nullable().openapi({
+      description: 'What GitHub last reported; null until the first successful sync.',
+    }),
+    sync: z.object({
+      status: z.enum(['pending', 'ok', 'gone']).openapi({
+        description: 'pending: never synced yet; ok: synced; gone: GitHub answered 404/410 (kept, flagged).',
+      }),
+      lastSyncedAt: z.string().nullable(),
+    }),
+    version: z.number().int(),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+  })
+  .openapi('Repo');
+
+export const errorSchema = z
+  .object({
+    error: z.object({
+      code: z.string(),
+      message: z.string(),
+      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+    }),
+  })
+  .openapi('Error');
+
+export type RepoResponse = z.infer<typeof repoSchema>;

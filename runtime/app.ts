@@ -1,0 +1,54 @@
+import { OpenAPIHono } from '@hono/zod-openapi';
+import type { Hook } from '@hono/zod-openapi';
+import { bodyLimit } from 'hono/body-limit';
+import { HttpError } from '../lib/errors.ts';
+import type { ServiceFunction } from '../lib/function.ts';
+import type { Logger } from '../lib/logging/logger.ts';
+import type { AppEnv } from './env.ts';
+import { errorResponse } from './error-response.ts';
+import { allFunctions } from './functions.ts';
+import { requestContext } from './middleware/request-context.ts';
+import { mountFunction, type SharedDeps } from './mount.ts';
+
+export const MAX_BODY_BYTES = 64 * 1024;
+
+export interface AppOptions {
+  deps: SharedDeps;
+  log: Logger;
+  /** Which handlers to mount; all of them by default. */
+  functions?: ServiceFunction[];
+}
+
+const targetNames: Record<string, string> = { json: 'body', param: 'params', header: 'headers', query: 'query' };
+
+/** Validation failures become 400 with one detail per problem, e.g. `body.owner`. */
+const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
+  if (result.success) return;
+  const details = result.error.issues.map((issue) => ({
+    path: [targetNames[result.target] ?? result.target, ...issue.path.map(String)].join('.'),
+    message: issue.message,
+  }));
+  throw new HttpError(400, 'validation_failed', 'The request is not valid; see details.', { details });
+};
+
+/** The HTTP app: shared middleware, the handlers, and JSON answers for every error and unknown route. */
+export function createApp({ deps, log, functions = allFunctions }: AppOptions): OpenAPIHono<AppEnv> {
+  const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
+  app.use(requestContext(log));
+  app.use(
+    bodyLimit({
+      maxSize: MAX_BODY_BYTES,
+      onError: () => {
+        throw new HttpError(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
+      },
+    }),
+  );
+  for (const fn of functions) mountFunction(app, fn, deps);
+  app.doc31('/openapi.json', {
+    openapi: '3.1.0',
+    info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
+  });
+  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.onError((error, c) => errorResponse(c, error, c.get('log') ?? log));
+  return app;
+}

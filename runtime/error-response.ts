@@ -1,0 +1,38 @@
+import type { Context } from 'hono';
+import { HTTPException } from 'hono/http-exception';
+import { isDatabaseUnavailable } from '../lib/db.ts';
+import { databaseUnavailable, HttpError, internalError } from '../lib/errors.ts';
+import type { Logger } from '../lib/logging/logger.ts';
+
+const codeForStatus: Record<number, string> = {
+  400: 'bad_request',
+  401: 'unauthorized',
+  404: 'not_found',
+  405: 'method_not_allowed',
+  413: 'payload_too_large',
+  415: 'unsupported_media_type',
+};
+
+/** Maps anything a handler or middleware threw to an HttpError; unknown failures are logged, not shown. */
+export function toHttpError(error: unknown, log: Logger): HttpError {
+  if (error instanceof HttpError) return error;
+  if (error instanceof HTTPException) {
+    // Hono's own: malformed JSON bodies and the like. Their messages are safe to show.
+    const code = /json/i.test(error.message) ? 'invalid_json' : (codeForStatus[error.status] ?? 'bad_request');
+    return new HttpError(error.status, code, error.message || 'Bad request');
+  }
+  if (isDatabaseUnavailable(error)) {
+    log.warn('database unavailable', { err: error as Error });
+    return databaseUnavailable();
+  }
+  log.error('unhandled error', {
+    err: error instanceof Error ? error : String(error),
+    stack: error instanceof Error ? error.stack : undefined,
+  });
+  return internalError();
+}
+
+export function errorResponse(c: Context, error: unknown, log: Logger): Response {
+  const httpError = toHttpError(error, log);
+  return c.json(httpError.toBody(), httpError.status as 400, httpError.headers);
+}

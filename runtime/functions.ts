@@ -1,0 +1,26 @@
+import createRepo from '../functions/create-repo.ts';
+import deleteRepo from '../functions/delete-repo.ts';
+import getRepo from '../functions/get-repo.ts';
+import healthz from '../functions/healthz.ts';
+import listRepos from '../functions/list-repos.ts';
+import readyz from '../functions/readyz.ts';
+import updateRepo from '../functions/update-repo.ts';
+import type { ServiceFunction } from '../lib/function.ts';
+
+/**
+ * Every handler in functions/, listed rather than discovered so the bundle and the types
+ * see them; a test checks that this list and the folder agree.
+ */
+export const allFunctions: ServiceFunction[] = [
+  healthz,
+  readyz,
+  listRepos,
+  createRepo,
+  getRepo,
+  updateRepo,
+  deleteRepo,
+] as ServiceFunction[];
+
+export function findFunction(name: string): ServiceFunction | undefined {
+  return allFunctions.find((fn) => fn.name === name);
+}

@@ -1,0 +1,72 @@
+import { ConfigError, loadConfig, redactUri } from '../lib/config.ts';
+import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
+import { systemClock } from '../lib/function.ts';
+import { KeyedLock } from '../lib/keyed-lock.ts';
+import { Logger } from '../lib/logging/logger.ts';
+import { createApp } from './app.ts';
+import { startServer } from './server.ts';
+
+/**
+ * The service's entry point: validate configuration, connect, serve, and shut down
+ * gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the
+ * database, exit 0).
+ */
+function readConfig() {
+  try {
+    return loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
+const config = readConfig();
+const log = new Logger({ level: config.LOG_LEVEL });
+
+process.on('uncaughtException', (error) => {
+  log.error('uncaught exception; exiting', { err: error, stack: error.stack });
+  process.exit(1);
+});
+process.on('unhandledRejection', (reason) => {
+  log.error('unhandled promise rejection; exiting', { err: reason instanceof Error ? reason : String(reason) });
+  process.exit(1);
+});
+
+const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
+void prepareDatabase(db);
+
+const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log });
+const server = await startServer(app.fetch, { port: config.PORT, host: config.HOST });
+log.info('listening', { port: server.port, host: config.HOST, mongodb: redactUri(config.MONGODB_URI), db: config.MONGODB_DB });
+
+let stopping = false;
+async function shutdown(signal: string) {
+  if (stopping) return;
+  stopping = true;
+  log.info('shutting down', { signal, grace_ms: config.SHUTDOWN_GRACE_MS });
+  await server.close(config.SHUTDOWN_GRACE_MS);
+  await db.close().catch((error: unknown) => log.warn('closing the database failed', { err: error as Error }));
+  log.info('stopped', { signal });
+  process.exit(0);
+}
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+process.once('SIGINT', () => void shutdown('SIGINT'));
+
+/** Creates indexes, retrying while the database is unreachable; the API answers 503 meanwhile. */
+async function prepareDatabase(database: Database) {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await ensureIndexes(database);
+      log.info('database ready', { attempt });
+      return;
+    } catch (error) {
+      const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
+      log.warn('database not ready; retrying', { attempt, wait_ms: waitMs, err: error as Error });
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
+      if (stopping) return;
+    }
+  }
+}

@@ -1,0 +1,40 @@
+import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
+import type { Context, MiddlewareHandler } from 'hono';
+import { HttpError } from '../lib/errors.ts';
+import type { FunctionDeps, FunctionInput, FunctionResult, ServiceFunction } from '../lib/function.ts';
+import type { AppEnv } from './env.ts';
+
+/** Dependencies shared by every request; the request's own logger is added per call. */
+export type SharedDeps = Omit<FunctionDeps, 'log'>;
+
+const hasJsonBody = (route: RouteConfig) => Boolean(route.request?.body?.content?.['application/json']);
+
+/** Declared JSON bodies must come as JSON; anything else is 415, before validation sees it. */
+const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const type = c.req.header('content-type') ?? '';
+  if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
+    throw new HttpError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+  }
+  await next();
+};
+
+/** Mounts one handler on the app: validation from its route's schemas, then the handler, then its result as a response. */
+export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, deps: SharedDeps): void {
+  const route = hasJsonBody(fn.route) ? { ...fn.route, middleware: [requireJson] } : fn.route;
+  app.openapi(route, (async (c: Context<AppEnv>) => {
+    const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
+    const input = {
+      params: valid('param') ?? {},
+      query: valid('query') ?? {},
+      headers: valid('header') ?? {},
+      body: valid('json'),
+    } as FunctionInput<RouteConfig>;
+    const result = await fn.handler(input, { ...deps, log: c.get('log') });
+    return toResponse(c, result);
+  }) as never);
+}
+
+export function toResponse(c: Context, result: FunctionResult): Response {
+  if (result.body === undefined) return c.body(null, result.status as 204, result.headers);
+  return c.json(result.body, result.status as 200, result.headers);
+}
