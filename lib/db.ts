@@ -48,6 +48,8 @@ export function createDatabase({ uri, dbName, timeoutMs }: DatabaseOptions): Dat
   };
 }
 
+const NAMESPACE_NOT_FOUND = 26;
+
 const REPO_INDEXES: IndexDescription[] = [
   { key: { ownerKey: 1, _id: 1 }, name: 'owner' },
   { key: { tags: 1, _id: 1 }, name: 'tags' },
@@ -62,7 +64,11 @@ const REPO_INDEXES: IndexDescription[] = [
  * panics on a createIndexes call that repeats several existing indexes.
  */
 export async function ensureIndexes(database: Database): Promise<void> {
-  const existing = new Set((await database.repos.listIndexes().toArray()).map((index) => index.name as string));
+  const indexes = await database.repos.listIndexes().toArray().catch((error: unknown) => {
+    if ((error as { code?: unknown }).code === NAMESPACE_NOT_FOUND) return []; // no collection yet
+    throw error;
+  });
+  const existing = new Set(indexes.map((index) => index.name as string));
   const missing = REPO_INDEXES.filter((index) => !existing.has(index.name!));
   if (missing.length > 0) await database.repos.createIndexes(missing);
 }

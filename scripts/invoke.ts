@@ -1,0 +1,120 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../lib/config.ts';
+import { createDatabase, ensureIndexes } from '../lib/db.ts';
+import { systemClock } from '../lib/function.ts';
+import { KeyedLock } from '../lib/keyed-lock.ts';
+import { Logger } from '../lib/logging/logger.ts';
+import { createApp } from '../runtime/app.ts';
+import { allFunctions, findFunction } from '../runtime/functions.ts';
+import { startEmbeddedMongo, type EmbeddedMongo } from './lib/embedded-mongo.ts';
+
+/**
+ * `npm run invoke -- <function> [key=value ...] [--body JSON|@file] [--header "Name: value"]`
+ *
+ * Runs one handler from functions/ without starting the HTTP server: the handler alone is
+ * mounted on an in-memory app (same validation, same error envelope) and given one request.
+ * key=value fills the route's path parameters by name, and the query string otherwise.
+ * Prints status, headers and body; exits 1 when the status is 400 or above.
+ */
+const usage = `usage: npm run invoke -- <function> [key=value ...] [--body JSON|@file] [--header "Name: value" ...]
+functions: ${allFunctions.map((fn) => fn.name).join(', ')}
+examples:
+  npm run invoke -- list-repos sort=stars limit=5
+  npm run invoke -- create-repo --body '{"owner":"honojs","name":"hono","tags":["web"]}'
+  npm run invoke -- get-repo owner=honojs name=hono
+  npm run invoke -- update-repo owner=honojs name=hono --header 'If-Match: "1"' --body '{"notes":"ok"}'`;
+
+const { positionals, values } = parseArgs({
+  allowPositionals: true,
+  options: { body: { type: 'string' }, header: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+});
+const [name, ...pairs] = positionals;
+if (values.help || !name) exit(values.help ? 0 : 2, usage);
+const fn = findFunction(name!) ?? exit(2, `unknown function "${name}"\n${usage}`);
+
+// The route's path with its {parameters} filled in; the remaining pairs become the query.
+let path = fn.route.path;
+const query = new URLSearchParams();
+for (const pair of pairs) {
+  const eq = pair.indexOf('=');
+  if (eq < 1) exit(2, `expected key=value, got "${pair}"\n${usage}`);
+  const key = pair.slice(0, eq);
+  const value = pair.slice(eq + 1);
+  if (path.includes(`{${key}}`)) path = path.replace(`{${key}}`, encodeURIComponent(value));
+  else query.append(key, value);
+}
+const missing = /\{(\w+)\}/.exec(path);
+if (missing) exit(2, `missing path parameter ${missing[1]}=...\n${usage}`);
+
+const headers = new Headers();
+for (const header of values.header ?? []) {
+  const colon = header.indexOf(':');
+  if (colon < 1) exit(2, `expected --header "Name: value", got "${header}"`);
+  headers.append(header.slice(0, colon).trim(), header.slice(colon + 1).trim());
+}
+let body: string | undefined;
+if (values.body !== undefined) {
+  body = values.body.startsWith('@') ? readFileSync(values.body.slice(1), 'utf8') : values.body;
+  if (!headers.has('content-type')) headers.set('content-type', 'application/json');
+}
+
+const embedded = await resolveDatabaseUri();
+let config;
+try {
+  config = loadConfig();
+} catch (error) {
+  if (error instanceof ConfigError) exit(2, error.message);
+  throw error;
+}
+// Logs go to stderr so that stdout carries only the response.
+const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(line) });
+const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
+try {
+  await ensureIndexes(db).catch(() => {}); // the handler reports an unreachable database itself (503)
+  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log, functions: [fn] });
+  const url = `http://invoke.local${path}${query.size ? `?${query}` : ''}`;
+  const response = await app.request(url, { method: fn.route.method.toUpperCase(), headers, body });
+  printResponse(response, await response.text());
+  process.exitCode = response.status >= 400 ? 1 : 0;
+} finally {
+  await db.close();
+  await embedded?.stop();
+}
+
+function printResponse(response: Response, text: string) {
+  console.log(`HTTP ${response.status} ${STATUS_CODES[response.status] ?? ''}`);
+  response.headers.forEach((value, key) => console.log(`${key}: ${value}`));
+  console.log('');
+  let pretty = text;
+  try {
+    if (text) pretty = JSON.stringify(JSON.parse(text), null, 2);
+  } catch {
+    // not JSON: print as it came
+  }
+  if (pretty) console.log(pretty);
+}
+
+/**
+ * MONGODB_URI when set; else the database of a running `npm run dev`; else the embedded
+ * server started on the dev data folder for this one call.
+ */
+async function resolveDatabaseUri(): Promise<EmbeddedMongo | undefined> {
+  if (process.env.MONGODB_URI) return undefined;
+  const root = fileURLToPath(new URL('../', import.meta.url));
+  const devUriFile = `${root}.data/mongodb-uri`;
+  if (existsSync(devUriFile)) {
+    process.env.MONGODB_URI = readFileSync(devUriFile, 'utf8').trim();
+    return undefined;
+  }
+  const embedded = await startEmbeddedMongo({ dataDir: `${root}.data/mongo`, log: (line) => console.error(line) });
+  process.env.MONGODB_URI = embedded.uri;
+  return embedded;
+}
+
+function exit(code: number, message: string): never {
+  (code === 0 ? console.log : console.error)(message);
+  process.exit(code);
+}

@@ -1,0 +1,30 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { startEmbeddedMongo } from '../../scripts/lib/embedded-mongo.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    mongodbUri: string;
+  }
+}
+
+/**
+ * One database server for the whole run: MONGODB_URI when it is set (so the same suite runs
+ * against real MongoDB), otherwise the embedded server on a fresh temporary directory.
+ * Each test file works in a database of its own (see helpers/database.ts).
+ */
+export default async function setup(project: TestProject) {
+  if (process.env.MONGODB_URI) {
+    project.provide('mongodbUri', process.env.MONGODB_URI);
+    return;
+  }
+  const dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-test-'));
+  const server = await startEmbeddedMongo({ dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+  project.provide('mongodbUri', server.uri);
+  return async () => {
+    await server.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+}

@@ -1,0 +1,109 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+
+const MAIN = fileURLToPath(new URL('../../runtime/main.ts', import.meta.url));
+
+export interface RunningService {
+  url: string;
+  port: number;
+  process: ChildProcess;
+  /** Every line the service wrote to stdout so far. */
+  lines: string[];
+  stderr: string[];
+  /** Resolves with the first line (already written or still to come) that matches. */
+  waitForLine(pattern: RegExp, timeoutMs?: number): Promise<string>;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+  exited: Promise<number | null>;
+}
+
+/**
+ * Starts the real service (`node runtime/main.ts`) as a child process on a free loopback
+ * port, and waits until it listens and its database is ready.
+ */
+export async function startService(env: Record<string, string>, options: { waitReady?: boolean } = {}) {
+  const child = spawn(process.execPath, [MAIN], {
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const lines: string[] = [];
+  const stderr: string[] = [];
+  const waiters = new Set<{ pattern: RegExp; resolve: (line: string) => void }>();
+  createInterface({ input: child.stdout! }).on('line', (line) => {
+    lines.push(line);
+    for (const waiter of waiters) {
+      if (waiter.pattern.test(line)) {
+        waiters.delete(waiter);
+        waiter.resolve(line);
+      }
+    }
+  });
+  createInterface({ input: child.stderr! }).on('line', (line) => stderr.push(line));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+  const waitForLine = (pattern: RegExp, timeoutMs = 15_000) => {
+    const seen = lines.find((line) => pattern.test(line));
+    if (seen) return Promise.resolve(seen);
+    return new Promise<string>((resolve, reject) => {
+      const waiter = { pattern, resolve };
+      waiters.add(waiter);
+      const timer = setTimeout(() => {
+        waiters.delete(waiter);
+        reject(new Error(`no log line matching ${pattern} within ${timeoutMs} ms; stderr: ${stderr.join('\n')}`));
+      }, timeoutMs);
+      void exited.then(() => {
+        if (!waiters.has(waiter)) return;
+        clearTimeout(timer);
+        reject(new Error(`service exited before a line matching ${pattern}; stderr: ${stderr.join('\n')}`));
+      });
+      const done = waiter.resolve;
+      waiter.resolve = (line) => {
+        clearTimeout(timer);
+        done(line);
+      };
+    });
+  };
+
+  const listening = await waitForLine(/msg=listening/);
+  const port = Number(/ port=(\d+)/.exec(listening)?.[1]);
+  if (options.waitReady !== false) await waitForLine(/msg="database ready"/);
+  const service: RunningService = {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    process: child,
+    lines,
+    stderr,
+    waitForLine,
+    exited,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+  return service;
+}
+
+/** fetch with JSON in and out, for brevity in tests. */
+export async function call(
+  base: string,
+  method: string,
+  path: string,
+  options: { body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+) {
+  const headers: Record<string, string> = { ...options.headers };
+  let body: string | undefined = options.rawBody;
+  if (options.body !== undefined) {
+    body = JSON.stringify(options.body);
+    headers['content-type'] ??= 'application/json';
+  }
+  const response = await fetch(`${base}${path}`, { method, headers, body });
+  const text = await response.text();
+  let json: unknown;
+  try {
+    json = text ? JSON.parse(text) : undefined;
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, headers: response.headers, text, json: json as any };
+}
