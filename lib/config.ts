@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 
 /**
@@ -5,6 +6,7 @@ import { z } from 'zod';
  * variable; the README's configuration table mirrors this schema.
  */
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
 
 export const configSchema = z.object({
   PORT: integer(0, 65535).default(3000),
@@ -19,6 +21,13 @@ export const configSchema = z.object({
   /** How long a database call may wait for a reachable server before the API answers 503. */
   DB_TIMEOUT_MS: integer(100, 60_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  LOG_FORMAT: z.enum(['logfmt', 'json']).default('logfmt'),
+  /** Serve /metrics on this port instead of PORT, so it need not be public. */
+  METRICS_PORT: integer(0, 65535).optional(),
+  /** Request ids as exemplars on the latency histogram (OpenMetrics scrapes only). */
+  METRICS_EXEMPLARS: boolean.default(true),
+  /** Most distinct label sets per request metric; beyond it, path="__overflow__". */
+  METRICS_MAX_SERIES: integer(10, 100_000).default(2000),
   /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_MS: integer(0, 120_000).default(10_000),
 });
@@ -29,12 +38,24 @@ export class ConfigError extends Error {
   override name = 'ConfigError';
 }
 
+/** Secrets may come from files (docker secrets): FOO_FILE=/run/secrets/foo instead of FOO. */
+const FROM_FILE = ['MONGODB_URI'] as const;
+
 /** Reads the configuration from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   // An empty variable means "not set", as in most shells' `FOO= command`.
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  const present: Record<string, string> = Object.fromEntries(
+    Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined && entry[1] !== ''),
   );
+  for (const name of FROM_FILE) {
+    const file = present[`${name}_FILE`];
+    if (file === undefined || present[name] !== undefined) continue;
+    try {
+      present[name] = readFileSync(file, 'utf8').trim();
+    } catch (error) {
+      throw new ConfigError(`Invalid configuration:\n  ${name}_FILE: cannot read ${file} (${(error as Error).message})`);
+    }
+  }
   const parsed = configSchema.safeParse(present);
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues.map((issue) => {

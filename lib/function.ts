@@ -27,6 +27,7 @@ export interface FunctionDeps {
 
 export interface FunctionResult {
   status: number;
+  /** Sent as JSON; a ReadableStream is streamed as it is. */
   body?: unknown;
   headers?: Record<string, string>;
 }

@@ -7,7 +7,10 @@ import type { Logger } from '../lib/logging/logger.ts';
 import type { AppEnv } from './env.ts';
 import { errorResponse } from './error-response.ts';
 import { allFunctions } from './functions.ts';
-import { requestContext } from './middleware/request-context.ts';
+import type { Metrics } from '../lib/metrics/registry.ts';
+import { metricsHandler } from './metrics-endpoint.ts';
+import { errorBoundary } from './middleware/error-boundary.ts';
+import { observeRequests } from './middleware/observe-request.ts';
 import { mountFunction, type SharedDeps } from './mount.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -15,6 +18,9 @@ export const MAX_BODY_BYTES = 64 * 1024;
 export interface AppOptions {
   deps: SharedDeps;
   log: Logger;
+  /** Request metrics; also served at /metrics here unless `metricsOnOwnPort`. */
+  metrics?: Metrics;
+  metricsOnOwnPort?: boolean;
   /** Which handlers to mount; all of them by default. */
   functions?: ServiceFunction[];
 }
@@ -32,9 +38,13 @@ const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
 };
 
 /** The HTTP app: shared middleware, the handlers, and JSON answers for every error and unknown route. */
-export function createApp({ deps, log, functions = allFunctions }: AppOptions): OpenAPIHono<AppEnv> {
+export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = allFunctions }: AppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use(requestContext(log));
+  // Registered before the middleware, so scrapes are neither counted nor logged.
+  if (metrics && !metricsOnOwnPort) app.get('/metrics', metricsHandler(metrics));
+  const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json']);
+  app.use(observeRequests({ log, metrics, routes }));
+  app.use(errorBoundary);
   app.use(
     bodyLimit({
       maxSize: MAX_BODY_BYTES,
@@ -52,3 +62,6 @@ export function createApp({ deps, log, functions = allFunctions }: AppOptions): 
   app.onError((error, c) => errorResponse(c, error, c.get('log') ?? log));
   return app;
 }
+
+/** OpenAPI's /repos/{owner} as Hono writes it: /repos/:owner. */
+const honoPath = (path: string) => path.replaceAll(/\{(\w+)\}/g, ':$1');

@@ -1,9 +1,13 @@
+import { readFileSync } from 'node:fs';
 import { ConfigError, loadConfig, redactUri } from '../lib/config.ts';
 import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
 import { systemClock } from '../lib/function.ts';
 import { KeyedLock } from '../lib/keyed-lock.ts';
 import { Logger } from '../lib/logging/logger.ts';
+import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
+import { createMetrics } from '../lib/metrics/registry.ts';
 import { createApp } from './app.ts';
+import { createMetricsApp } from './metrics-app.ts';
 import { startServer } from './server.ts';
 
 /**
@@ -24,7 +28,8 @@ function readConfig() {
 }
 
 const config = readConfig();
-const log = new Logger({ level: config.LOG_LEVEL });
+const log = new Logger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 process.on('uncaughtException', (error) => {
   log.error('uncaught exception; exiting', { err: error, stack: error.stack });
@@ -38,9 +43,23 @@ process.on('unhandledRejection', (reason) => {
 const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
 void prepareDatabase(db);
 
-const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log });
+const metrics = createMetrics({ version, exemplars: config.METRICS_EXEMPLARS, maxSeries: config.METRICS_MAX_SERIES });
+registerDatabaseMetrics(metrics.registry, db);
+const metricsOnOwnPort = config.METRICS_PORT !== undefined;
+
+const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log, metrics, metricsOnOwnPort });
 const server = await startServer(app.fetch, { port: config.PORT, host: config.HOST });
-log.info('listening', { port: server.port, host: config.HOST, mongodb: redactUri(config.MONGODB_URI), db: config.MONGODB_DB });
+const metricsServer = metricsOnOwnPort
+  ? await startServer(createMetricsApp(metrics).fetch, { port: config.METRICS_PORT!, host: config.HOST })
+  : undefined;
+log.info('listening', {
+  port: server.port,
+  metrics_port: metricsServer?.port ?? server.port,
+  host: config.HOST,
+  version,
+  mongodb: redactUri(config.MONGODB_URI),
+  db: config.MONGODB_DB,
+});
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -48,6 +67,7 @@ async function shutdown(signal: string) {
   stopping = true;
   log.info('shutting down', { signal, grace_ms: config.SHUTDOWN_GRACE_MS });
   await server.close(config.SHUTDOWN_GRACE_MS);
+  await metricsServer?.close(0);
   await db.close().catch((error: unknown) => log.warn('closing the database failed', { err: error as Error }));
   log.info('stopped', { signal });
   process.exit(0);

@@ -36,5 +36,6 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, dep
 
 export function toResponse(c: Context, result: FunctionResult): Response {
   if (result.body === undefined) return c.body(null, result.status as 204, result.headers);
+  if (result.body instanceof ReadableStream) return c.body(result.body, result.status as 200, result.headers);
   return c.json(result.body, result.status as 200, result.headers);
 }

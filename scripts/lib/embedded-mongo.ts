@@ -1,39 +1,21 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdirSync, statSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
+import { buildGoTool } from './go-tool.ts';
 
 /**
  * The embedded MongoDB-compatible server for development and tests: FerretDB v1 (MongoDB
  * wire protocol over SQLite) in a tiny Go program under tools/ferretdb-embedded, built on
  * first use from the Go module proxy. Production and `MONGODB_URI` never touch it.
  */
-const HELPER_DIR = fileURLToPath(new URL('../../tools/ferretdb-embedded/', import.meta.url));
-export const HELPER_BINARY = `${HELPER_DIR}bin/ferretdb-embedded`;
-
 export interface EmbeddedMongo {
   uri: string;
   process: ChildProcess;
   stop(): Promise<void>;
 }
 
-const mtime = (path: string) => statSync(path).mtimeMs;
-
-/** Builds the helper unless the binary is newer than its sources. Go caches modules and objects between builds. */
-export function buildEmbeddedMongo(log: (line: string) => void = () => {}): string {
-  const sources = ['main.go', 'go.mod', 'go.sum'].map((file) => HELPER_DIR + file);
-  const upToDate = existsSync(HELPER_BINARY) && sources.every((file) => mtime(file) <= mtime(HELPER_BINARY));
-  if (upToDate) return HELPER_BINARY;
-  log('building the embedded MongoDB-compatible server (FerretDB); the first build takes a minute or two...');
-  const result = spawnSync('go', ['build', '-o', HELPER_BINARY, '.'], {
-    cwd: HELPER_DIR,
-    stdio: ['ignore', 'inherit', 'inherit'],
-    env: { ...process.env, CGO_ENABLED: '0' },
-  });
-  if (result.error) throw new Error(`cannot run go to build ${HELPER_BINARY}: ${result.error.message}`);
-  if (result.status !== 0) throw new Error(`building ${HELPER_BINARY} failed (exit ${result.status})`);
-  return HELPER_BINARY;
-}
+/** Builds the helper if needed (see buildGoTool). */
+export const buildEmbeddedMongo = (log?: (line: string) => void) => buildGoTool('ferretdb-embedded', log);
 
 export interface StartOptions {
   dataDir: string;

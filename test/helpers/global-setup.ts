@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedMongo } from '../../scripts/lib/embedded-mongo.ts';
+import { buildGoTool } from '../../scripts/lib/go-tool.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -16,12 +17,14 @@ declare module 'vitest' {
  * Each test file works in a database of its own (see helpers/database.ts).
  */
 export default async function setup(project: TestProject) {
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  buildGoTool('promparse', log);
   if (process.env.MONGODB_URI) {
     project.provide('mongodbUri', process.env.MONGODB_URI);
     return;
   }
   const dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-test-'));
-  const server = await startEmbeddedMongo({ dataDir, log: (line) => process.stderr.write(`${line}\n`) });
+  const server = await startEmbeddedMongo({ dataDir, log });
   project.provide('mongodbUri', server.uri);
   return async () => {
     await server.stop();
