@@ -19,6 +19,7 @@ declare module 'vitest' {
 export default async function setup(project: TestProject) {
   const log = (line: string) => process.stderr.write(`${line}\n`);
   buildGoTool('promparse', log);
+  buildGoTool('logfmtparse', log);
   if (process.env.MONGODB_URI) {
     project.provide('mongodbUri', process.env.MONGODB_URI);
     return;
