@@ -17,11 +17,11 @@ function run(args: string[], env: Record<string, string> = {}) {
 
 describe('npm run upstream (tools/fake-github/main.ts)', () => {
   it('listens where told, with the limits and repositories given, and stops on SIGTERM', async () => {
-    const fake = run(['--port', '0', '--limit', '2', '--window', '120', '--gone', 'old/repo', '--missing', 'no/repo', '--time-scale', '60'], {
+    const fake = run(['--port', '0', '--limit', '2', '--window', '600', '--gone', 'old/repo', '--missing', 'no/repo', '--time-scale', '600'], {
       FAKE_GITHUB_HOST: '127.0.0.1',
     });
     const line = await fake.firstLine;
-    expect(line).toMatch(/^fake-github listening on http:\/\/127\.0\.0\.1:\d+ \(limit 2\/5000 per 120 s.*time x60\)$/);
+    expect(line).toMatch(/^fake-github listening on http:\/\/127\.0\.0\.1:\d+ \(limit 2\/5000 per 600 s.*time x600\)$/);
     const url = /(http:\/\/\S+)/.exec(line)![1]!;
     const ok = await fetch(`${url}/repos/a/b`);
     expect(ok.status).toBe(200);
@@ -29,7 +29,7 @@ describe('npm run upstream (tools/fake-github/main.ts)', () => {
     expect((await fetch(`${url}/repos/old/repo`)).status).toBe(410);
     expect((await fetch(`${url}/repos/a/b`)).status).toBe(403);
     expect((await fetch(`${url}/repos/no/repo`, { headers: { authorization: 'token x' } })).status).toBe(404);
-    // Time runs 60 times faster: the 120 s window is over in about 2 s of real time.
+    // Time runs 600 times faster: the 600 s window is over in about 1 s of real time.
     await expect
       .poll(async () => (await fetch(`${url}/repos/a/b`)).status, { timeout: 5000, interval: 250 })
       .toBe(200);
