@@ -2,6 +2,7 @@ import { threadId } from 'node:worker_threads';
 import { callSiteOf, type CallSite } from './call-site.ts';
 import { encodePair, encodeValue, safeKey, stringifyValue, type FieldValue, type Fields } from './logfmt.ts';
 import { isSecretKey, MASK, redactText } from './redact.ts';
+import { createStdoutWriter } from './stdout-writer.ts';
 
 /**
  * The service's logger. Every line starts with the design's keys in the design's order,
@@ -19,7 +20,7 @@ const LEVEL_NAME: Record<Level, string> = { debug: 'DEBUG', info: 'INFO', warn: 
 export interface LoggerOptions {
   level?: Level;
   format?: LogFormat;
-  /** Where finished lines go (each ends with "\n"); standard output by default. */
+  /** Where finished lines go (each ends with "\n"); standard output, batched, by default. */
   write?: (line: string) => void;
   /** File and line of the caller; on by default. */
   callSite?: boolean;
@@ -35,9 +36,8 @@ interface Core {
   proc: string;
 }
 
-const writeStdout = (line: string) => {
-  process.stdout.write(line);
-};
+let stdoutWriter: ((line: string) => void) | undefined;
+const writeStdout = (line: string) => (stdoutWriter ??= createStdoutWriter())(line);
 
 export class Logger {
   readonly #core: Core;

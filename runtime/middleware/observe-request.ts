@@ -48,6 +48,9 @@ export function observeRequests({ log, metrics, routes }: ObserveOptions): Middl
     });
     c.set('requestId', requestId);
     c.set('log', requestLog);
+    // Set before the handler builds its response: touching c.res headers afterwards turns the
+    // node server's fast path for plain bodies into a slow streamed one.
+    c.header('x-request-id', requestId);
 
     metrics?.http.inFlight.inc();
     const requestBytes = countRequestBytes(c);
@@ -80,7 +83,6 @@ export function observeRequests({ log, metrics, routes }: ObserveOptions): Middl
     }
 
     await next();
-    c.header('x-request-id', requestId);
     // Without a Node response (an in-memory app.request) the handler's return is the end.
     if (!outgoing) record(c.res.status);
   };

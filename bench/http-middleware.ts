@@ -1,0 +1,151 @@
+import autocannon from 'autocannon';
+import { spawn, spawnSync } from 'node:child_process';
+import { openSync, closeSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createMetrics } from '../lib/metrics/registry.ts';
+
+/**
+ * `npm run bench`: what the project's request middleware costs.
+ *
+ * Each variant serves the same trivial route in its own process; autocannon drives them one
+ * at a time, interleaved over several rounds (the machine is noisy, so the ratios within a
+ * round matter more than absolute figures). Variants: bare Hono; Hono with @hono/prometheus
+ * (2 metrics, no log line); this project's middleware (request id, 4 metrics + in-flight,
+ * exemplars off, one access line with file and line to stdout redirected to a file), and the
+ * same without the call site, to show what the call site costs.
+ *
+ * Then: how long a /metrics scrape with about 1,000 series takes, and how big it is.
+ */
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const CONNECTIONS = 32;
+const variants = ['bare', 'hono-prometheus', 'project', 'project-no-call-site', 'project-metrics-only'] as const;
+type Variant = (typeof variants)[number];
+
+const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
+
+async function startVariant(variant: Variant) {
+  const logFile = join(tmpdir(), `bench-${variant}-${process.pid}.log`);
+  const out = openSync(logFile, 'w');
+  const child = spawn(process.execPath, [serverScript, variant], { stdio: ['ignore', out, 'pipe'] });
+  closeSync(out);
+  const port = await new Promise<number>((resolve, reject) => {
+    child.stderr!.on('data', (data: Buffer) => {
+      const match = /PORT=(\d+)/.exec(data.toString());
+      if (match) resolve(Number(match[1]));
+    });
+    child.once('exit', (code) => reject(new Error(`${variant} exited with ${code}`)));
+  });
+  return {
+    port,
+    logFile,
+    stop: () => new Promise<void>((resolve) => (child.kill('SIGTERM'), child.once('exit', () => resolve()))),
+  };
+}
+
+interface Run {
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+/** wrk (C, one thread) leaves the server more of a 2-core machine than autocannon (JS) does. */
+const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
+
+async function load(port: number, seconds: number): Promise<Run> {
+  return hasWrk ? loadWithWrk(port, seconds) : loadWithAutocannon(port, seconds);
+}
+
+function loadWithWrk(port: number, seconds: number): Run {
+  const result = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/hello`], {
+    encoding: 'utf8',
+  });
+  const out = result.stdout;
+  const ms = (label: string) => {
+    const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
+    if (!match) return NaN;
+    const value = Number(match[1]);
+    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
+  };
+  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? /Socket errors: .*?(\d+)/.exec(out)?.[1] ?? '0';
+  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms(' 50'), p99: ms(' 99'), errors: Number(errors) };
+}
+
+async function loadWithAutocannon(port: number, seconds: number): Promise<Run> {
+  const result = await autocannon({ url: `http://127.0.0.1:${port}/hello`, connections: CONNECTIONS, duration: seconds });
+  return {
+    rps: result.requests.average,
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    errors: result.errors + result.non2xx + result.timeouts,
+  };
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+
+async function benchmarkMiddleware() {
+  const runs = new Map<Variant, Run[]>(variants.map((variant) => [variant, []]));
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const variant of variants) {
+      const server = await startVariant(variant);
+      await load(server.port, 1); // warm-up: JIT, connection pool
+      const run = await load(server.port, SECONDS);
+      const logBytes = statSync(server.logFile).size;
+      await server.stop();
+      runs.get(variant)!.push(run);
+      console.log(
+        `round ${round} ${variant.padEnd(21)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  errors ${run.errors}` +
+          (logBytes ? `  log ${(logBytes / 1e6).toFixed(1)} MB` : ''),
+      );
+    }
+  }
+  const bare = median(runs.get('bare')!.map((run) => run.rps));
+  console.log(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections:`);
+  console.log('variant                 req/s  p50 ms p99 ms  vs bare Hono');
+  for (const variant of variants) {
+    const rps = median(runs.get(variant)!.map((run) => run.rps));
+    const p50 = median(runs.get(variant)!.map((run) => run.p50));
+    const p99 = median(runs.get(variant)!.map((run) => run.p99));
+    console.log(
+      `${variant.padEnd(21)} ${rps.toFixed(0).padStart(7)} ${p50.toFixed(2).padStart(6)} ${p99.toFixed(2).padStart(6)}   ${((rps / bare) * 100).toFixed(0)} %`,
+    );
+  }
+}
+
+async function benchmarkScrape() {
+  const metrics = createMetrics({ version: 'bench', exemplars: true, maxSeries: 100_000, runtime: true });
+  // Each (method, path, status) label set makes 1 + 14 + 12 + 12 series across the four metrics.
+  const methods = ['GET', 'POST', 'PATCH', 'DELETE'];
+  let labelSets = 0;
+  for (let i = 0; labelSets * 39 < 1000; i++, labelSets++) {
+    metrics.http.record({
+      method: methods[i % 4]!,
+      path: `/route/${i}`,
+      status: 200,
+      seconds: 0.01 * (i % 50),
+      requestBytes: i * 10,
+      responseBytes: i * 100,
+      requestId: `req-${i}`,
+    });
+  }
+  for (const [label, accept] of [
+    ['classic', undefined],
+    ['OpenMetrics', 'application/openmetrics-text'],
+  ] as const) {
+    const { body } = await metrics.render(accept);
+    const series = body.split('\n').filter((line) => line && !line.startsWith('#')).length;
+    const iterations = 200;
+    const started = performance.now();
+    for (let i = 0; i < iterations; i++) await metrics.render(accept);
+    const ms = (performance.now() - started) / iterations;
+    console.log(`/metrics ${label.padEnd(11)} ${series} series, ${(body.length / 1024).toFixed(0)} KiB, ${ms.toFixed(2)} ms per scrape`);
+  }
+}
+
+console.log(`node ${process.version}, load from ${hasWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds x ${SECONDS} s per variant\n`);
+await benchmarkMiddleware();
+console.log('');
+await benchmarkScrape();
