@@ -151,6 +151,15 @@ describe('request metrics on the running service', () => {
   });
 });
 
+/** The in-process app's metrics once nothing is in flight (see scrape in helpers/metrics.ts). */
+async function settledMetrics(app: { metrics: { render(accept: undefined): Promise<{ body: string }> } }) {
+  for (let attempt = 0; ; attempt++) {
+    const families = parseMetrics((await app.metrics.render(undefined)).body);
+    if ((families.get('http_requests_in_flight')?.samples[0]?.value ?? 0) === 0 || attempt >= 100) return families;
+    await sleep(10);
+  }
+}
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const route = (path: string) => createRoute({ method: 'get', path, responses: { 200: { description: 'test' } } });
 const testFunctions = [
@@ -210,7 +219,7 @@ describe('request metrics at the edges (test handlers on the real runtime)', () 
       expect(response.json).toEqual({ error: { code: 'internal_error', message: expect.any(String) } });
       expect(response.text).not.toContain('/srv/app.ts');
     }
-    const m = parseMetrics(await app.metrics.render(undefined).then((r) => r.body));
+    const m = await settledMetrics(app);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '/throws-string', status_code: '500' })?.value).toBe(1);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '/throws-error', status_code: '500' })?.value).toBe(1);
   });
@@ -219,7 +228,7 @@ describe('request metrics at the edges (test handlers on the real runtime)', () 
     const response = await fetch(`${app.url}/stream`);
     expect(response.headers.get('content-length')).toBeNull();
     const text = await response.text();
-    const m = parseMetrics((await app.metrics.render(undefined)).body);
+    const m = await settledMetrics(app);
     const labels = { method: 'GET', path: '/stream', status_code: '200' };
     const duration = sampleOf(m, 'http_request_duration_seconds', labels);
     expect(bucketCount(duration, '0.25')).toBe(0);
@@ -231,7 +240,7 @@ describe('request metrics at the edges (test handlers on the real runtime)', () 
     const aborted = fetch(`${app.url}/slow`, { signal: AbortSignal.timeout(100) });
     await expect(aborted).rejects.toThrow();
     await sleep(600); // the handler finishes after the client left
-    const m = parseMetrics((await app.metrics.render(undefined)).body);
+    const m = await settledMetrics(app);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '/slow', status_code: '499' })?.value).toBe(1);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '/slow', status_code: '200' })).toBeUndefined();
     expect(sampleOf(m, 'http_requests_in_flight', {})?.value).toBe(0);
@@ -247,7 +256,7 @@ describe('the series cap', () => {
     const app = await startInProcess(manyRoutes, { maxSeries: 10 });
     try {
       for (let i = 0; i < 30; i++) await call(app.url, 'GET', `/r${i}`);
-      const m = parseMetrics((await app.metrics.render(undefined)).body);
+      const m = await settledMetrics(app);
       const requests = m.get('http_requests_total')!.samples;
       expect(requests).toHaveLength(11);
       expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__overflow__', status_code: '200' })?.value).toBe(20);

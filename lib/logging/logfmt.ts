@@ -6,7 +6,8 @@
 export type FieldValue = string | number | boolean | bigint | null | undefined | Date | Error | object;
 export type Fields = Record<string, FieldValue>;
 
-const BARE_VALUE = /^[^\s"=\\\p{Cc}]+$/u;
+/** A value needs quotes when it is empty or holds a space, '"', '=', '\\' or a control character. */
+const NEEDS_QUOTES = /[\s"=\\\x00-\x1f\x7f]/;
 const UNSAFE_KEY_CHARS = /[^A-Za-z0-9_.-]/g;
 
 /** Keys are restricted to letters, digits, '_', '.', '-'; anything else becomes '_'. */
@@ -29,7 +30,7 @@ export function stringifyValue(value: FieldValue): string {
 }
 
 export function encodeValue(text: string): string {
-  return BARE_VALUE.test(text) ? text : JSON.stringify(text);
+  return text !== '' && !NEEDS_QUOTES.test(text) ? text : JSON.stringify(text);
 }
 
 export function encodePair(key: string, value: FieldValue): string {

@@ -12,8 +12,9 @@ import { createStdoutWriter } from './stdout-writer.ts';
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 export type LogFormat = 'logfmt' | 'json';
-export type { Fields, FieldValue };
+export type { CallSite, Fields, FieldValue };
 
+const NO_SITE: CallSite = { file: '', line: 0 };
 const SEVERITY: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const LEVEL_NAME: Record<Level, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
@@ -83,21 +84,37 @@ export class Logger {
     if (SEVERITY.error >= this.#core.minSeverity) this.#emit('error', msg, fields, this.error);
   }
 
-  #emit(level: Level, msg: string, fields: Fields | undefined, method: (...args: never[]) => unknown): void {
+  /**
+   * For a line written from one place on every request: pass back the call site this returns
+   * and the next call skips looking it up again. The first call finds it like any other.
+   */
+  logFrom(site: CallSite | undefined, level: Level, msg: string, fields?: Fields): CallSite | undefined {
+    if (SEVERITY[level] < this.#core.minSeverity) return site;
+    return this.#emit(level, msg, fields, this.logFrom, site);
+  }
+
+  #emit(
+    level: Level,
+    msg: string,
+    fields: Fields | undefined,
+    method: (...args: never[]) => unknown,
+    knownSite?: CallSite,
+  ): CallSite {
     const core = this.#core;
-    const site: CallSite = core.callSite ? callSiteOf(method) : { file: '', line: 0 };
+    const site: CallSite = knownSite ?? (core.callSite ? callSiteOf(method) : NO_SITE);
     const tsp = core.now().toISOString();
     const message = redactText(msg);
     const own = fields ? maskFields(fields) : undefined;
     if (core.format === 'json') {
       const record = { tsp, lvl: LEVEL_NAME[level], proc: core.proc, file: site.file, line: site.line, msg: message };
       core.write(`${JSON.stringify({ ...record, ...jsonFields(this.#bound), ...(own && jsonFields(own)) })}\n`);
-      return;
+      return site;
     }
     let line = `tsp=${tsp} lvl=${LEVEL_NAME[level]} proc=${core.proc} file=${encodeValue(site.file)} line=${site.line} msg=${encodeValue(message)}`;
     if (this.#boundLogfmt) line += this.#boundLogfmt;
     if (own) line += encodeFields(own);
     core.write(`${line}\n`);
+    return site;
   }
 }
 

@@ -8,12 +8,21 @@ const BEARER = /\b(bearer|basic)\s+[A-Za-z0-9._~+/=-]+/gi;
 
 export const MASK = '***';
 
-export const isSecretKey = (key: string) => SECRET_KEY.test(key);
+/** Anything redactText would change; one test keeps the common case (nothing to hide) cheap. */
+const MAYBE_SECRET = /@|bearer|basic/i;
+
+// Field keys repeat endlessly (request_id, path, ...): decide each one once.
+const secretKeys = new Map<string, boolean>();
+export function isSecretKey(key: string): boolean {
+  let secret = secretKeys.get(key);
+  if (secret === undefined) {
+    secret = SECRET_KEY.test(key);
+    if (secretKeys.size < 1000) secretKeys.set(key, secret);
+  }
+  return secret;
+}
 
 export function redactText(text: string): string {
-  // Cheap pre-checks keep the common case (no '@', no scheme) off the regex engine.
-  let out = text;
-  if (out.includes('@') && out.includes('://')) out = out.replace(URL_CREDENTIALS, `$1${MASK}@`);
-  if (/bearer|basic/i.test(out)) out = out.replace(BEARER, `$1 ${MASK}`);
-  return out;
+  if (!MAYBE_SECRET.test(text)) return text;
+  return text.replace(URL_CREDENTIALS, `$1${MASK}@`).replace(BEARER, `$1 ${MASK}`);
 }

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Context, MiddlewareHandler } from 'hono';
 import { matchedRoutes } from 'hono/route';
-import type { Logger } from '../../lib/logging/logger.ts';
+import type { CallSite, Logger } from '../../lib/logging/logger.ts';
 import { redactText } from '../../lib/logging/redact.ts';
 import { UNMATCHED } from '../../lib/metrics/http-metrics.ts';
 import type { Metrics } from '../../lib/metrics/registry.ts';
@@ -30,10 +30,12 @@ export interface ObserveOptions {
 /**
  * First in the chain. Gives each request an id (kept from a well-formed X-Request-Id) and a
  * logger bound to it, then records the metrics and writes one access line when the response
- * has really ended: at the socket's `finish` (last byte written) or `close` (the client went
- * away first: status 499), not when the handler returns.
+ * has really ended (the Node response's `close`: last byte written, or the client went away
+ * first: status 499), not when the handler returns.
  */
 export function observeRequests({ log, metrics, routes }: ObserveOptions): MiddlewareHandler<AppEnv> {
+  // The access line is always written from the same line below: find it once (Logger.logFrom).
+  let accessLineSite: CallSite | undefined;
   return async (c, next) => {
     const started = performance.now();
     const { incoming, outgoing } = (c.env ?? {}) as NodeBindings;
@@ -48,9 +50,10 @@ export function observeRequests({ log, metrics, routes }: ObserveOptions): Middl
     });
     c.set('requestId', requestId);
     c.set('log', requestLog);
-    // Set before the handler builds its response: touching c.res headers afterwards turns the
-    // node server's fast path for plain bodies into a slow streamed one.
-    c.header('x-request-id', requestId);
+    // On the Node response itself: going through Hono's headers costs more, and touching
+    // c.res headers after the handler pushes node-server off its fast path for plain bodies.
+    if (outgoing) outgoing.setHeader('x-request-id', requestId);
+    else c.header('x-request-id', requestId);
 
     metrics?.http.inFlight.inc();
     const requestBytes = countRequestBytes(c);
@@ -68,7 +71,7 @@ export function observeRequests({ log, metrics, routes }: ObserveOptions): Middl
         metrics.http.record({ method, path, status, seconds, requestBytes: received, responseBytes: sent, requestId });
       }
       const level = status >= 500 ? 'error' : status === CLIENT_CLOSED ? 'warn' : 'info';
-      requestLog[level]('request', {
+      accessLineSite = requestLog.logFrom(accessLineSite, level, 'request', {
         path,
         status_code: status,
         duration_ms: Math.round(seconds * 100_000) / 100,
@@ -77,10 +80,9 @@ export function observeRequests({ log, metrics, routes }: ObserveOptions): Middl
         user_agent: c.req.header('user-agent') ?? '',
       });
     };
-    if (outgoing) {
-      outgoing.once('finish', () => record(outgoing.statusCode));
-      outgoing.once('close', () => record(outgoing.writableFinished ? outgoing.statusCode : CLIENT_CLOSED));
-    }
+    // 'close' comes once the response has been written out, or when the connection dropped
+    // before that (writableFinished false): the client is gone, 499.
+    outgoing?.on('close', () => record(outgoing.writableFinished ? outgoing.statusCode : CLIENT_CLOSED));
 
     await next();
     // Without a Node response (an in-memory app.request) the handler's return is the end.

@@ -29,10 +29,19 @@ export function parseMetrics(text: string): Map<string, Family> {
   return new Map(families.map((family) => [family.name, family]));
 }
 
+/**
+ * Scrapes once every request already answered has been recorded: a request is recorded when
+ * its response closes on the server, which can be a moment after the client has read it.
+ */
 export async function scrape(baseUrl: string): Promise<Map<string, Family>> {
-  const response = await fetch(`${baseUrl}/metrics`);
-  if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
-  return parseMetrics(await response.text());
+  for (let attempt = 0; ; attempt++) {
+    const response = await fetch(`${baseUrl}/metrics`);
+    if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
+    const families = parseMetrics(await response.text());
+    const inFlight = families.get('http_requests_in_flight')?.samples[0]?.value ?? 0;
+    if (inFlight === 0 || attempt >= 100) return families;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
 }
 
 /** The sample of `name` whose labels are exactly `labels`. */
