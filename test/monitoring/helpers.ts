@@ -1,0 +1,126 @@
+import { execFileSync } from 'node:child_process';
+import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
+
+/** Paths and small tools shared by the monitoring tests. */
+export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+export const MONITORING = join(ROOT, 'monitoring');
+export const RULES_DIR = join(MONITORING, 'prometheus', 'rules');
+export const DASHBOARDS_DIR = join(MONITORING, 'grafana', 'dashboards');
+
+export const readText = (path: string) => readFileSync(join(ROOT, path), 'utf8');
+/** YAML with merge keys (`<<: *anchor`) resolved, as Docker reads the stack files. */
+export const readYaml = (path: string): any => parseYaml(readText(path), { merge: true });
+
+/** Where each missing tool comes from; .ci/run installs them, so CI never skips. */
+const INSTALL_HINT: Record<string, string> = {
+  promtool: "Debian package 'prometheus' (apt-get install prometheus)",
+  amtool: "Debian package 'prometheus-alertmanager'",
+  'prometheus-alertmanager': "Debian package 'prometheus-alertmanager'",
+  docker: 'the docker client (docker-ce-cli); no engine is needed',
+  curl: "Debian package 'curl'",
+};
+
+/** The tool's path, or an error saying how to install it: these tests fail, never skip. */
+export function requireTool(name: string): string {
+  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
+    const candidate = join(dir, name);
+    try {
+      accessSync(candidate, constants.X_OK);
+      return candidate;
+    } catch {
+      // not in this directory
+    }
+  }
+  throw new Error(`${name} is not on PATH: install ${INSTALL_HINT[name] ?? name}. .ci/run installs it before npm test.`);
+}
+
+export interface RunResult {
+  status: number;
+  output: string;
+}
+
+/** Runs a tool to completion; never throws on a non-zero exit, so tests can show the output. */
+export function run(tool: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): RunResult {
+  const file = requireTool(tool);
+  try {
+    const output = execFileSync(file, args, {
+      cwd: options.cwd ?? ROOT,
+      env: { ...process.env, ...options.env },
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 30_000,
+    });
+    return { status: 0, output };
+  } catch (error) {
+    const failed = error as { status?: number; stdout?: string; stderr?: string; message: string };
+    return { status: failed.status ?? -1, output: `${failed.stdout ?? ''}${failed.stderr ?? ''}` || failed.message };
+  }
+}
+
+export interface AlertRule {
+  alert: string;
+  expr: string;
+  for?: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+  file: string;
+}
+
+export const ruleFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.rules.yml'));
+export const ruleTestFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.test.yml'));
+
+export function alertRules(): AlertRule[] {
+  return ruleFiles().flatMap((file) => {
+    const doc = parseYaml(readFileSync(join(RULES_DIR, file), 'utf8'));
+    return doc.groups.flatMap((group: { rules: AlertRule[] }) => group.rules.map((rule) => ({ ...rule, file })));
+  });
+}
+
+export const dashboardFiles = () => readdirSync(DASHBOARDS_DIR).filter((name) => name.endsWith('.json'));
+export const readDashboard = (file: string): any => JSON.parse(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'));
+
+export interface PanelQuery {
+  dashboard: string;
+  panel: string;
+  datasource: string;
+  expr: string;
+  exemplar: boolean;
+}
+
+/** Every query of every panel, with the datasource uid it runs on (target's, else panel's). */
+export function dashboardQueries(): PanelQuery[] {
+  return dashboardFiles().flatMap((file) => {
+    const dashboard = readDashboard(file);
+    const panels = dashboard.panels.flatMap((panel: any) => [panel, ...(panel.panels ?? [])]);
+    return panels.flatMap((panel: any) =>
+      (panel.targets ?? []).map((target: any) => ({
+        dashboard: dashboard.uid,
+        panel: panel.title,
+        datasource: target.datasource?.uid ?? panel.datasource?.uid,
+        expr: target.expr,
+        exemplar: target.exemplar === true,
+      })),
+    );
+  });
+}
+
+/**
+ * Grafana replaces its macros and variables before a query reaches Prometheus or Loki;
+ * the parsers must see what the server sees. Durations become 5m, variables a plain word
+ * (every variable in these dashboards sits inside a quoted matcher value).
+ */
+export function expandGrafanaMacros(expr: string): string {
+  return expr
+    .replace(/\$__(rate_interval|interval|range|auto)\b/g, '5m')
+    .replace(/\$\{(\w+)(?::\w+)?\}/g, 'x')
+    .replace(/\$(\w+)/g, 'x');
+}
+
+/** Variables a query uses ($name or ${name} or ${name:format}), Grafana's built-ins excluded. */
+export function variablesUsed(expr: string): string[] {
+  const names = [...expr.matchAll(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g)].map((match) => match[1] ?? match[2]!);
+  return names.filter((name) => !name.startsWith('__'));
+}
