@@ -7,6 +7,7 @@ export type FieldValue = string | number | boolean | bigint | null | undefined |
 export type Fields = Record<string, FieldValue>;
 
 /** A value needs quotes when it is empty or holds a space, '"', '=', '\\' or a control character. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what must be quoted
 const NEEDS_QUOTES = /[\s"=\\\x00-\x1f\x7f]/;
 const UNSAFE_KEY_CHARS = /[^A-Za-z0-9_.-]/g;
 
