@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -67,6 +67,25 @@ describe('Dockerfile', () => {
       expect(existsSync(join(ROOT, source)), source).toBe(true);
       expect(allowed.some((entry) => source === entry || source.startsWith(`${entry}/`)), `${source} is excluded by .dockerignore`).toBe(true);
     }
+  });
+
+  it('ships code that imports only production dependencies (devDependencies are not installed)', () => {
+    const { dependencies } = JSON.parse(readText('package.json'));
+    const shipped = ['lib', 'functions', 'runtime', 'tools/fake-github'].flatMap((dir) =>
+      (readdirSync(join(ROOT, dir), { recursive: true }) as string[])
+        .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
+        .map((file) => join(dir, file)),
+    );
+    expect(shipped.length).toBeGreaterThan(10);
+    const outside = shipped.flatMap((file) =>
+      [...readFileSync(join(ROOT, file), 'utf8').matchAll(/(?:from|import)\s*\(?\s*'([^'.][^']*)'/g)]
+        .map(([, specifier]) => specifier!)
+        .filter((specifier) => !specifier.startsWith('node:'))
+        .map((specifier) => specifier.split('/').slice(0, specifier.startsWith('@') ? 2 : 1).join('/'))
+        .filter((name) => !(name in dependencies))
+        .map((name) => `${file} imports ${name}`),
+    );
+    expect(outside).toEqual([]);
   });
 });
 
