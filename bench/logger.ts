@@ -41,7 +41,9 @@ const devNull = new Writable({
 for (const capture of ['full', 'off'] as const) {
   // hidden: no console output of its own; the transport gets the record, as a log shipper would.
   const log = new TsLogger({ type: 'hidden', stack: { capture } });
-  log.attachTransport((record: unknown) => devNull.write(JSON.stringify(record)));
+  log.attachTransport((record: unknown) => {
+    devNull.write(JSON.stringify(record));
+  });
   measure(`tslog 5, stack capture ${capture}`, () => log.getSubLogger({}, bound).info('request', fields));
 }
 console.log(`(${(bytes / 1e6).toFixed(0)} MB formatted)`);
