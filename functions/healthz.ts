@@ -5,6 +5,7 @@ import { jsonContent } from '../lib/openapi.ts';
 /** GET /healthz: liveness. The process runs and its event loop answers; nothing else is checked. */
 export default defineFunction({
   name: 'healthz',
+  public: true,
   route: createRoute({
     method: 'get',
     path: '/healthz',

@@ -7,6 +7,7 @@ import { redactText } from '../lib/logging/redact.ts';
 /** GET /readyz: readiness. 200 only while the database answers a ping, so load balancers skip us otherwise. */
 export default defineFunction({
   name: 'readyz',
+  public: true,
   route: createRoute({
     method: 'get',
     path: '/readyz',

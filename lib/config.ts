@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { parseApiTokens } from './auth/tokens.ts';
 
 /**
  * Every setting the service reads, validated once at start-up. Each field documents its
@@ -28,6 +29,20 @@ export const configSchema = z.object({
   METRICS_EXEMPLARS: boolean.default(true),
   /** Most distinct label sets per request metric; beyond it, path="__overflow__". */
   METRICS_MAX_SERIES: integer(10, 100_000).default(2000),
+  /** `name:token` pairs (comma or newline separated) allowed to write; none configured = no writes. */
+  API_TOKENS: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseApiTokens(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
+  /** Reads need a token too (they are public by default). */
+  READS_REQUIRE_TOKEN: boolean.default(false),
   /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_MS: integer(0, 120_000).default(10_000),
 });
@@ -39,7 +54,7 @@ export class ConfigError extends Error {
 }
 
 /** Secrets may come from files (docker secrets): FOO_FILE=/run/secrets/foo instead of FOO. */
-const FROM_FILE = ['MONGODB_URI'] as const;
+const FROM_FILE = ['MONGODB_URI', 'API_TOKENS'] as const;
 
 /** Reads the configuration from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -69,6 +84,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Connection strings may carry a password; never echo it back. */
 function redact(name: string, value: string): string {
+  if (name === 'API_TOKENS') return '***';
   return name === 'MONGODB_URI' ? redactUri(value) : value;
 }
 

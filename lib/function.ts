@@ -49,6 +49,8 @@ export interface ServiceFunction<R extends RouteConfig = RouteConfig> {
   /** The name `npm run invoke -- <name>` takes; the file's name in functions/. */
   name: string;
   route: R;
+  /** Never needs a token, even when reads do (health probes). */
+  public?: boolean;
   handler(input: FunctionInput<R>, deps: FunctionDeps): Promise<FunctionResult>;
 }
 

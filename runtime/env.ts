@@ -5,5 +5,7 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     log: Logger;
+    /** The name of the API token that authorised this request, when one did. */
+    client?: string;
   };
 }

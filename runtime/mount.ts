@@ -3,6 +3,7 @@ import type { Context, MiddlewareHandler } from 'hono';
 import { HttpError } from '../lib/errors.ts';
 import type { FunctionDeps, FunctionInput, FunctionResult, ServiceFunction } from '../lib/function.ts';
 import type { AppEnv } from './env.ts';
+import { requireToken } from './middleware/require-token.ts';
 
 /** Dependencies shared by every request; the request's own logger is added per call. */
 export type SharedDeps = Omit<FunctionDeps, 'log'>;
@@ -18,9 +19,22 @@ const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
-/** Mounts one handler on the app: validation from its route's schemas, then the handler, then its result as a response. */
+/** Writes need a token; reads too when READS_REQUIRE_TOKEN is on; probes never. */
+function needsToken(fn: ServiceFunction, deps: SharedDeps): boolean {
+  if (fn.public) return false;
+  const write = !['get', 'head'].includes(fn.route.method);
+  return write || deps.config.READS_REQUIRE_TOKEN;
+}
+
+/**
+ * Mounts one handler on the app: the token check and content-type check it needs, validation
+ * from its route's schemas, then the handler, then its result as a response.
+ */
 export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, deps: SharedDeps): void {
-  const route = hasJsonBody(fn.route) ? { ...fn.route, middleware: [requireJson] } : fn.route;
+  const middleware: MiddlewareHandler<AppEnv>[] = [];
+  if (needsToken(fn, deps)) middleware.push(requireToken(deps.config.API_TOKENS));
+  if (hasJsonBody(fn.route)) middleware.push(requireJson);
+  const route = middleware.length > 0 ? { ...fn.route, middleware } : fn.route;
   app.openapi(route, (async (c: Context<AppEnv>) => {
     const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
     const input = {

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { createWriteStream, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { startEmbeddedMongo, type EmbeddedMongo } from './lib/embedded-mongo.ts';
 
@@ -25,6 +26,21 @@ if (!env.MONGODB_URI) {
   // `npm run invoke` finds the running dev database here instead of starting a second one.
   writeFileSync(URI_FILE, `${embedded.uri}\n`);
   console.error(`embedded MongoDB-compatible server (FerretDB) at ${embedded.uri}, data in .data/mongo, its log in .data/ferretdb.log`);
+}
+
+// Writes need a bearer token. Rather than switch the check off for development, make a
+// token once, keep it in .data/dev-token, and say how to use it.
+if (!env.API_TOKENS && !env.API_TOKENS_FILE) {
+  const tokenFile = `${root}.data/dev-token`;
+  mkdirSync(`${root}.data`, { recursive: true });
+  if (!existsSync(tokenFile)) writeFileSync(tokenFile, `${randomBytes(24).toString('base64url')}\n`, { mode: 0o600 });
+  const token = readFileSync(tokenFile, 'utf8').trim();
+  env.API_TOKENS = `dev:${token}`;
+  console.error(
+    `writes need a bearer token; yours is in .data/dev-token:\n` +
+      `  export TOKEN=$(cat .data/dev-token)\n` +
+      `  curl -X POST localhost:${env.PORT ?? 3000}/repos -H "Authorization: Bearer $TOKEN" -H 'content-type: application/json' -d '{"owner":"honojs","name":"hono"}'`,
+  );
 }
 
 const service = spawn(process.execPath, [`${root}runtime/main.ts`], { env, stdio: 'inherit' });

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
@@ -62,9 +63,13 @@ if (values.body !== undefined) {
 }
 
 const embedded = await resolveDatabaseUri();
+// Writes need a token over HTTP; here the caller already has the database, so the one-off app
+// accepts a token made for this call alone and the request carries it.
+const invokeToken = randomBytes(24).toString('base64url');
+if (!headers.has('authorization')) headers.set('authorization', `Bearer ${invokeToken}`);
 let config;
 try {
-  config = loadConfig();
+  config = loadConfig({ ...process.env, API_TOKENS: `invoke:${invokeToken}` });
 } catch (error) {
   if (error instanceof ConfigError) exit(2, error.message);
   throw error;

@@ -5,7 +5,7 @@ import { defineFunction, json, type ServiceFunction } from '../lib/function.ts';
 import { mongodbUri, uniqueDbName } from './helpers/database.ts';
 import { startInProcess } from './helpers/in-process.ts';
 import { bucketCount, parseMetrics, sampleOf, scrape, seriesCount } from './helpers/metrics.ts';
-import { call, startService, type RunningService } from './helpers/service.ts';
+import { call, startService, TEST_TOKEN, type RunningService } from './helpers/service.ts';
 
 /** Sends a raw HTTP request (any method, chunked bodies) and resolves with the status. */
 function rawRequest(url: string, options: { method: string; path: string; chunks?: string[]; headers?: Record<string, string> }) {
@@ -74,7 +74,7 @@ describe('request metrics on the running service', () => {
       method: 'POST',
       path: '/repos',
       chunks,
-      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+      headers: { 'content-type': 'application/json', 'transfer-encoding': 'chunked', authorization: `Bearer ${TEST_TOKEN}` },
     });
     expect(status).toBe(201);
     const m = await scrape(service.url);

@@ -8,7 +8,7 @@ import { Logger, type LoggerOptions } from '../lib/logging/logger.ts';
 import { startInProcess } from './helpers/in-process.ts';
 import { mongodbUri, uniqueDbName } from './helpers/database.ts';
 import { parseLogfmt, parseLogfmtPairs } from './helpers/logs.ts';
-import { call, startService, type RunningService } from './helpers/service.ts';
+import { call, startService, TEST_TOKEN, type RunningService } from './helpers/service.ts';
 
 const DESIGN_KEYS = ['tsp', 'lvl', 'proc', 'file', 'line', 'msg'];
 const fixed = new Date('2026-11-25T12:00:00.123Z');
@@ -112,12 +112,13 @@ describe('logs of the running service', () => {
   it('writes one access line per request, and every line of a request carries its id', async () => {
     const response = await call(service.url, 'POST', '/repos?access_token=s3cr3t', {
       body: { owner: 'grafana', name: 'loki' },
-      headers: { authorization: 'Bearer s3cr3t-token', 'user-agent': 'test-agent/1.0', 'x-request-id': 'loki-req-0001' },
+      headers: { 'user-agent': 'test-agent/1.0', 'x-request-id': 'loki-req-0001' },
     });
     expect(response.headers.get('x-request-id')).toBe('loki-req-0001');
     await service.waitForLine(/msg=request .*request_id=loki-req-0001/);
     const mine = service.lines.filter((line) => line.includes('request_id=loki-req-0001'));
     expect(mine.join('\n')).not.toContain('s3cr3t');
+    expect(mine.join('\n')).not.toContain(TEST_TOKEN);
     const records = parseLogfmt(mine);
     expect(records.map((r) => r.msg)).toEqual(['repository tracked', 'request']);
 
@@ -141,6 +142,7 @@ describe('logs of the running service', () => {
       req_bytes: String(Buffer.byteLength(JSON.stringify({ owner: 'grafana', name: 'loki' }))),
       res_bytes: String(Buffer.byteLength(response.text)),
       user_agent: 'test-agent/1.0',
+      client: 'test',
     });
     expect(Number(access.duration_ms)).toBeGreaterThan(0);
     expect(Date.parse(access.tsp!)).not.toBeNaN();

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { mongodbUri, uniqueDbName } from './helpers/database.ts';
-import { call, startService, type RunningService } from './helpers/service.ts';
+import { call, startService, TEST_TOKEN, type RunningService } from './helpers/service.ts';
 
 const MAIN = fileURLToPath(new URL('../runtime/main.ts', import.meta.url));
 
@@ -50,7 +50,7 @@ describe('graceful shutdown', () => {
     });
     const inFlight = fetch(`${url}/repos`, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_TOKEN}` },
       body,
       duplex: 'half',
     } as RequestInit);

@@ -78,6 +78,7 @@ export function observeRequests({ log, metrics, routes }: ObserveOptions): Middl
         req_bytes: received,
         res_bytes: sent,
         user_agent: c.req.header('user-agent') ?? '',
+        client: c.get('client'),
       });
     };
     // 'close' comes once the response has been written out, or when the connection dropped

@@ -7,6 +7,7 @@ import { createMetrics, type MetricsOptions } from '../../lib/metrics/registry.t
 import { createApp } from '../../runtime/app.ts';
 import { startServer } from '../../runtime/server.ts';
 import { openTestDatabase } from './database.ts';
+import { TEST_TOKEN } from './service.ts';
 
 /**
  * The real app and middleware on a real loopback HTTP server inside the test process, for
@@ -16,7 +17,7 @@ export async function startInProcess(functions: ServiceFunction[], metricsOption
   const db = await openTestDatabase('inproc');
   const lines: string[] = [];
   const log = new Logger({ level: 'debug', write: (line) => lines.push(line) });
-  const config = loadConfig({ MONGODB_URI: 'mongodb://unused' });
+  const config = loadConfig({ MONGODB_URI: 'mongodb://unused', API_TOKENS: `test:${TEST_TOKEN}` });
   const metrics = createMetrics({ version: 'test', exemplars: true, maxSeries: 2000, runtime: false, ...metricsOptions });
   const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log, metrics, functions });
   const server = await startServer(app.fetch, { port: 0, host: '127.0.0.1' });

@@ -4,6 +4,9 @@ import { fileURLToPath } from 'node:url';
 
 const MAIN = fileURLToPath(new URL('../../runtime/main.ts', import.meta.url));
 
+/** The write token every test service accepts (API_TOKENS=test:<this>); `call` sends it by default. */
+export const TEST_TOKEN = 'test-token-0123456789abcdef';
+
 export interface RunningService {
   url: string;
   port: number;
@@ -24,7 +27,7 @@ export interface RunningService {
  */
 export async function startService(env: Record<string, string>, options: { waitReady?: boolean } = {}) {
   const child = spawn(process.execPath, [MAIN], {
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', ...env },
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'debug', API_TOKENS: `test:${TEST_TOKEN}`, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
@@ -84,14 +87,15 @@ export async function startService(env: Record<string, string>, options: { waitR
   return service;
 }
 
-/** fetch with JSON in and out, for brevity in tests. */
+/** fetch with JSON in and out, for brevity in tests; sends TEST_TOKEN unless `token` says otherwise (null: none). */
 export async function call(
   base: string,
   method: string,
   path: string,
-  options: { body?: unknown; headers?: Record<string, string>; rawBody?: string } = {},
+  options: { body?: unknown; headers?: Record<string, string>; rawBody?: string; token?: string | null } = {},
 ) {
-  const headers: Record<string, string> = { ...options.headers };
+  const token = options.token === undefined ? TEST_TOKEN : options.token;
+  const headers: Record<string, string> = { ...(token !== null && { authorization: `Bearer ${token}` }), ...options.headers };
   let body: string | undefined = options.rawBody;
   if (options.body !== undefined) {
     body = JSON.stringify(options.body);
