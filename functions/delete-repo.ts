@@ -13,7 +13,7 @@ export default defineFunction({
     path: '/repos/{owner}/{name}',
     summary: 'Stop tracking a repository',
     request: { params: repoParamsSchema },
-    responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 404) },
+    responses: { 204: { description: 'Deleted' }, ...errorResponses(400, 401, 404, 413) },
   }),
   async handler({ params }, { db, log }) {
     const key = repoKey(params.owner, params.name);

@@ -1,0 +1,157 @@
+import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormats from 'ajv-formats';
+
+/**
+ * The service's own /openapi.json, turned into checks: which operation a request hit, whether
+ * the status it got is documented there, and whether the body matches the documented schema
+ * (OpenAPI 3.1 schemas are JSON Schema 2020-12, validated by ajv's 2020 draft).
+ */
+export interface OpenApiDocument {
+  openapi: string;
+  info: { title: string; version: string };
+  paths: Record<string, Record<string, Operation>>;
+  components?: { schemas?: Record<string, unknown> };
+}
+
+export interface Operation {
+  parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
+  requestBody?: { content?: Record<string, { schema?: unknown }> };
+  responses: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
+}
+
+export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
+
+/** What one request got back, as the tests record it. */
+export interface Observed {
+  method: string;
+  /** Path without the query string, as sent. */
+  path: string;
+  status: number;
+  contentType: string | null;
+  text: string;
+}
+
+export interface Verdict {
+  /** `GET /repos/{owner}/{name}`, or null when no documented operation matches. */
+  operation: string | null;
+  problems: string[];
+}
+
+export class OpenApiSpec {
+  readonly document: OpenApiDocument;
+  readonly ajv: Ajv2020;
+  readonly #routes: { template: string; pattern: RegExp }[];
+  readonly #validators = new Map<string, ValidateFunction>();
+
+  constructor(document: OpenApiDocument) {
+    this.document = document;
+    // strict: unknown keywords are errors, except the ones OpenAPI adds to JSON Schema.
+    this.ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false });
+    addFormats.default(this.ajv);
+    this.ajv.addVocabulary(['example', 'discriminator', 'xml', 'externalDocs']);
+    for (const [name, schema] of Object.entries(document.components?.schemas ?? {})) {
+      this.ajv.addSchema({ ...(rebase(schema) as object), $id: `openapi:schemas/${name}` });
+    }
+    this.#routes = Object.keys(document.paths).map((template) => ({
+      template,
+      pattern: new RegExp(`^${template.replaceAll(/\{\w+\}/g, '[^/]+').replaceAll('.', '\\.')}$`),
+    }));
+  }
+
+  /** Every `METHOD /path` the document describes. */
+  operations(): { method: string; path: string; operation: Operation }[] {
+    return Object.entries(this.document.paths).flatMap(([path, item]) =>
+      HTTP_METHODS.filter((method) => item[method]).map((method) => ({ method, path, operation: item[method]! })),
+    );
+  }
+
+  /** The documented path template a concrete path falls under, if any. */
+  templateOf(path: string): string | undefined {
+    return this.#routes.find((route) => route.pattern.test(path))?.template;
+  }
+
+  /** A validator for a schema found in the document (refs resolve against its components). */
+  validator(schema: unknown, key: string): ValidateFunction {
+    let validate = this.#validators.get(key);
+    if (!validate) {
+      validate = this.ajv.compile(rebase(schema) as object);
+      this.#validators.set(key, validate);
+    }
+    return validate;
+  }
+
+  /** The error envelope's schema, for answers that no operation describes (unknown routes). */
+  errorValidator(): ValidateFunction {
+    return this.validator({ $ref: '#/components/schemas/Error' }, 'components/Error');
+  }
+
+  /**
+   * Checks one observed answer: the status must be documented for its operation, a documented
+   * JSON body must come as JSON and match the schema, and a response without documented content
+   * must have no body. Answers to undocumented routes must be the JSON error envelope.
+   */
+  check(observed: Observed): Verdict {
+    const problems: string[] = [];
+    const template = this.templateOf(observed.path);
+    const method = observed.method.toLowerCase();
+    const operation = template ? this.document.paths[template]?.[method] : undefined;
+    const name = template && operation ? `${observed.method.toUpperCase()} ${template}` : null;
+    const where = `${observed.method} ${observed.path} -> ${observed.status}`;
+
+    if (!name || !operation) {
+      this.#checkJson(observed, this.errorValidator(), where, problems);
+      return { operation: null, problems };
+    }
+    const response = operation.responses[String(observed.status)] ?? operation.responses.default;
+    if (!response) {
+      problems.push(`${where}: status ${observed.status} is not documented for ${name}`);
+      return { operation: name, problems };
+    }
+    const schema = response.content?.['application/json']?.schema;
+    if (schema === undefined) {
+      if (response.content && Object.keys(response.content).length > 0) {
+        problems.push(`${where}: documented content is not application/json`);
+      } else if (observed.text !== '') {
+        problems.push(`${where}: documented without a body, but one came: ${observed.text.slice(0, 200)}`);
+      }
+      return { operation: name, problems };
+    }
+    this.#checkJson(observed, this.validator(schema, `${name} ${observed.status}`), where, problems);
+    return { operation: name, problems };
+  }
+
+  #checkJson(observed: Observed, validate: ValidateFunction, where: string, problems: string[]) {
+    if (!/^application\/json\b/i.test(observed.contentType ?? '')) {
+      problems.push(`${where}: content-type ${observed.contentType} is not application/json`);
+      return;
+    }
+    let body: unknown;
+    try {
+      body = JSON.parse(observed.text);
+    } catch {
+      problems.push(`${where}: body is not JSON: ${observed.text.slice(0, 200)}`);
+      return;
+    }
+    if (!validate(body)) {
+      problems.push(`${where}: body does not match the schema: ${this.ajv.errorsText(validate.errors)}; body ${observed.text.slice(0, 300)}`);
+    }
+  }
+}
+
+/** `#/components/schemas/X` refs, taken out of the document, point at the schemas registered as `openapi:schemas/X`. */
+function rebase(schema: unknown): unknown {
+  if (Array.isArray(schema)) return schema.map(rebase);
+  if (schema === null || typeof schema !== 'object') return schema;
+  return Object.fromEntries(
+    Object.entries(schema).map(([key, value]) => [
+      key,
+      key === '$ref' && typeof value === 'string' ? value.replace(/^#\/components\/schemas\//, 'openapi:schemas/') : rebase(value),
+    ]),
+  );
+}
+
+export async function fetchSpec(baseUrl: string): Promise<OpenApiSpec> {
+  const response = await fetch(`${baseUrl}/openapi.json`);
+  if (response.status !== 200) throw new Error(`/openapi.json answered ${response.status}`);
+  return new OpenApiSpec((await response.json()) as OpenApiDocument);
+}
