@@ -46,5 +46,8 @@ export const databaseUnavailable = () =>
     headers: { 'retry-after': '5' },
   });
 
+export const requestAborted = () =>
+  new HttpError(400, 'request_aborted', 'The connection closed before the request body had arrived.');
+
 export const internalError = () =>
   new HttpError(500, 'internal_error', 'Something went wrong on our side; it has been logged.');

@@ -1,7 +1,8 @@
+import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable } from '../lib/db.ts';
-import { databaseUnavailable, HttpError, internalError } from '../lib/errors.ts';
+import { databaseUnavailable, HttpError, internalError, requestAborted } from '../lib/errors.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 
 const codeForStatus: Record<number, string> = {
@@ -32,7 +33,19 @@ export function toHttpError(error: unknown, log: Logger): HttpError {
   return internalError();
 }
 
+/**
+ * The client closed the connection while its request body was still arriving: reading the
+ * body failed for that reason, not ours. Nobody will read the answer; the access line records
+ * 499. Not an unhandled server error.
+ */
+function bodyCutOffByClient(c: Context, error: unknown): boolean {
+  const incoming = (c.env as { incoming?: IncomingMessage } | undefined)?.incoming;
+  return (error as { code?: unknown }).code === 'ECONNRESET' && incoming !== undefined && !incoming.complete && incoming.destroyed;
+}
+
 export function errorResponse(c: Context, error: unknown, log: Logger): Response {
-  const httpError = toHttpError(error, log);
+  const cutOff = bodyCutOffByClient(c, error);
+  if (cutOff) log.debug('request body cut off by the client', { err: error as Error });
+  const httpError = cutOff ? requestAborted() : toHttpError(error, log);
   return c.json(httpError.toBody(), httpError.status as 400, httpError.headers);
 }

@@ -1,6 +1,6 @@
-import type { AddressInfo } from 'node:net';
-import type { Server, ServerResponse } from 'node:http';
-import { serve } from '@hono/node-server';
+import type { AddressInfo, Socket } from 'node:net';
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { getRequestListener, RequestError } from '@hono/node-server';
 
 export interface RunningServer {
   server: Server;
@@ -12,14 +12,34 @@ export interface RunningServer {
   close(graceMs: number): Promise<void>;
 }
 
+/**
+ * The HTTP server: what @hono/node-server's serve() does, plus answers in the JSON error
+ * envelope for the requests that never reach the app (Node or the adapter reject them first,
+ * and would answer with an empty body), and a shutdown that drains kept-alive connections.
+ */
 export function startServer(
   fetch: (request: Request, env: unknown) => Response | Promise<Response>,
   options: { port: number; host: string },
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    const server = serve({ fetch, port: options.port, hostname: options.host }) as Server;
+    // A request the adapter cannot turn into a Request (a backslash in the path, `*`, a bad
+    // Host header), or a fetch that fails outright.
+    const listener = getRequestListener(fetch, { hostname: options.host, errorHandler: answerRequestError });
+    // Node's own check would answer an empty 400; this one answers in JSON (RFC 9112 §3.2).
+    const server = createServer({ requireHostHeader: false }, (request, response) => {
+      if (request.headers.host === undefined && request.httpVersion === '1.1') {
+        return answerWithoutApp(response, 400, 'bad_request', 'HTTP/1.1 requests need a Host header.');
+      }
+      return listener(request, response);
+    });
+    // Expect: anything but 100-continue.
+    server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
+      answerWithoutApp(response, 417, 'expectation_failed', 'Only Expect: 100-continue is supported.'),
+    );
+    server.on('clientError', answerClientError);
     const drain = trackOpenResponses(server);
     server.once('error', reject);
+    server.listen(options.port, options.host);
     server.once('listening', () => {
       server.off('error', reject);
       resolve({
@@ -73,4 +93,49 @@ function trackOpenResponses(server: Server): () => void {
     }
     open.clear();
   };
+}
+
+const errorEnvelope = (code: string, message: string) => JSON.stringify({ error: { code, message } });
+
+function answerWithoutApp(response: ServerResponse, status: number, code: string, message: string): void {
+  const body = errorEnvelope(code, message);
+  response.writeHead(status, {
+    'content-type': 'application/json',
+    'content-length': Buffer.byteLength(body),
+    connection: 'close',
+  });
+  response.end(body);
+}
+
+function answerRequestError(error: unknown): Response {
+  const [status, body] =
+    error instanceof RequestError
+      ? [400, errorEnvelope('bad_request', `The request could not be read: ${error.message}.`)]
+      : [500, errorEnvelope('internal_error', 'Something went wrong on our side.')];
+  return new Response(body, { status, headers: { 'content-type': 'application/json' } });
+}
+
+const CLIENT_ERRORS: Record<string, { status: number; code: string }> = {
+  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large' },
+  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'payload_too_large' },
+  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout' },
+};
+
+/**
+ * Requests Node's HTTP parser rejects (malformed request line or headers, headers over the
+ * size limit, too slow) have no request or response object: the answer is written straight
+ * to the socket, under the same conditions as Node's own (nothing of another response sent).
+ */
+function answerClientError(error: Error & { code?: string }, socket: Socket): void {
+  const current = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+  if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
+    socket.destroy();
+    return;
+  }
+  const { status, code } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, code: 'bad_request' };
+  const body = errorEnvelope(code, `${STATUS_CODES[status]}: the request could not be read.`);
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+      `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+  );
 }
