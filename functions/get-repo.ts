@@ -14,7 +14,7 @@ export default defineFunction({
     path: '/repos/{owner}/{name}',
     summary: 'Get a tracked repository',
     request: { params: repoParamsSchema },
-    responses: { 200: jsonContent(repoSchema, 'The repository; ETag header for PATCH'), ...errorResponses(400, 404) },
+    responses: { 200: jsonContent(repoSchema, 'The repository; ETag header for PATCH'), ...errorResponses(400, 401, 404) },
   }),
   async handler({ params }, { db }) {
     const doc = await db.repos.findOne({ _id: repoKey(params.owner, params.name) });

@@ -22,7 +22,7 @@ export default defineFunction({
     path: '/repos',
     summary: 'List tracked repositories',
     request: { query: listQuerySchema },
-    responses: { 200: jsonContent(listSchema, 'One page of repositories'), ...errorResponses(400) },
+    responses: { 200: jsonContent(listSchema, 'One page of repositories'), ...errorResponses(400, 401) },
   }),
   async handler({ query }, { db }) {
     const filter = filterFor(query);

@@ -253,6 +253,31 @@ describe('every answer matches the document', () => {
     expect(spec.check({ ...base, path: '/nope', status: 404, text: 'Not Found', contentType: 'text/plain' }).problems).toHaveLength(1);
   });
 
+  it('holds with reads behind a token too (READS_REQUIRE_TOKEN)', async () => {
+    const guarded = await startHardenedService('openapi_reads', { READS_REQUIRE_TOKEN: 'true' });
+    try {
+      const answers: Sent[] = [];
+      const hit = async (...args: Parameters<typeof send> extends [string, ...infer Rest] ? Rest : never) => {
+        const response = await send(guarded.url, ...args);
+        answers.push(response);
+        return response.status;
+      };
+      expect(await hit('GET', '/repos', { auth: false })).toBe(401);
+      expect(await hit('GET', '/repos/a/b', { auth: false })).toBe(401);
+      expect(await hit('GET', '/repos/a/b', { headers: { authorization: 'Bearer wrong-token-0123456789' } })).toBe(401);
+      expect(await hit('POST', '/repos', { body: { owner: 'a', name: 'b' }, auth: false })).toBe(401);
+      expect(await hit('PATCH', '/repos/a/b', { body: { notes: 'x' }, headers: { 'if-match': '*' }, auth: false })).toBe(401);
+      expect(await hit('DELETE', '/repos/a/b', { auth: false })).toBe(401);
+      expect(await hit('GET', '/repos')).toBe(200);
+      expect(await hit('GET', '/repos/a/b')).toBe(404);
+      expect(await hit('GET', '/healthz', { auth: false })).toBe(200);
+      expect(await hit('GET', '/readyz', { auth: false })).toBe(200);
+      expect(answers.flatMap((response) => spec.check(response).problems)).toEqual([]);
+    } finally {
+      await guarded.stop();
+    }
+  });
+
   it('found every status the service answered documented, with a matching body', () => {
     const problems = observed.flatMap((response) => spec.check(response).problems);
     expect(problems).toEqual([]);
