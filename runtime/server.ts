@@ -37,7 +37,12 @@ export function startServer(
       answerWithoutApp(response, 417, 'expectation_failed', 'Only Expect: 100-continue is supported.'),
     );
     server.on('clientError', answerClientError);
+    // CONNECT is for proxies; without a listener Node would drop the connection unanswered.
+    server.on('connect', (_request: IncomingMessage, socket: Socket) =>
+      writeRawError(socket, 400, 'bad_request', 'CONNECT is not supported: this is not a proxy.'),
+    );
     const drain = trackOpenResponses(server);
+    const connections = trackConnections(server);
     server.once('error', reject);
     server.listen(options.port, options.host);
     server.once('listening', () => {
@@ -45,15 +50,19 @@ export function startServer(
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
-        close: (graceMs) => closeGracefully(server, graceMs, drain),
+        close: (graceMs) => closeGracefully(server, graceMs, drain, connections),
       });
     });
   });
 }
 
-function closeGracefully(server: Server, graceMs: number, drain: () => void): Promise<void> {
+function closeGracefully(server: Server, graceMs: number, drain: () => void, connections: ReadonlySet<Socket>): Promise<void> {
   return new Promise((resolve) => {
-    const deadline = setTimeout(() => server.closeAllConnections(), graceMs);
+    const deadline = setTimeout(() => {
+      server.closeAllConnections();
+      // Sockets the HTTP layer has let go of (answered before the app) would still hold close() open.
+      for (const socket of connections) socket.destroy();
+    }, graceMs);
     deadline.unref();
     server.close(() => {
       clearTimeout(deadline);
@@ -63,6 +72,16 @@ function closeGracefully(server: Server, graceMs: number, drain: () => void): Pr
     // Keep-alive sockets with no request in progress would otherwise hold close() open.
     server.closeIdleConnections();
   });
+}
+
+/** Every open connection, whatever the HTTP layer thinks of it. */
+function trackConnections(server: Server): ReadonlySet<Socket> {
+  const open = new Set<Socket>();
+  server.on('connection', (socket: Socket) => {
+    open.add(socket);
+    socket.once('close', () => open.delete(socket));
+  });
+  return open;
 }
 
 /**
@@ -133,9 +152,19 @@ function answerClientError(error: Error & { code?: string }, socket: Socket): vo
     return;
   }
   const { status, code } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, code: 'bad_request' };
-  const body = errorEnvelope(code, `${STATUS_CODES[status]}: the request could not be read.`);
+  writeRawError(socket, status, code, `${STATUS_CODES[status]}: the request could not be read.`);
+}
+
+/**
+ * Answers on a socket no response object owns, then closes it for good once the answer is
+ * out, as Node does: ending our side alone would leave it open (half-closed, no longer read)
+ * for as long as the client keeps its side open, e.g. while still sending a large body.
+ */
+function writeRawError(socket: Socket, status: number, code: string, message: string): void {
+  const body = errorEnvelope(code, message);
   socket.end(
     `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    () => socket.destroy(),
   );
 }

@@ -11,7 +11,7 @@ import { startHardenedService } from './lib/service.ts';
 let service: RunningService;
 
 beforeAll(async () => {
-  service = await startHardenedService('malformed');
+  service = await startHardenedService('malformed', { SHUTDOWN_GRACE_MS: '5000' });
 });
 afterAll(async () => {
   await service?.stop();
@@ -35,6 +35,7 @@ describe('requests the app never sees', () => {
     ['a path that does not start with /', 400, request('GET healthz HTTP/1.1')],
     ['a backslash in the path', 400, request('GET /repos\\a/b HTTP/1.1')],
     ['an absolute URL that is not one', 400, request('GET http://[::1/healthz HTTP/1.1')],
+    ['CONNECT, as if to a proxy', 400, request('CONNECT example.com:443 HTTP/1.1')],
   ] as const)('%s: %i with the JSON error envelope', async (_label, status, raw) => {
     const response = parseResponse(await exchange(service.port, raw, 5000));
     expect(response.status).toBe(status);
@@ -64,5 +65,18 @@ describe('requests the app never sees', () => {
     expect((await fetch(`${service.url}/healthz`)).status).toBe(200);
     expect(service.process.exitCode).toBeNull();
     expect(service.lines.filter((line) => /lvl=(ERROR|FATAL)/.test(line))).toEqual([]);
+  });
+
+  it('closes the connection after such an answer even if the client keeps its side open, so SIGTERM is not held up', async () => {
+    // A client still sending (here: never ending) after its request was refused.
+    const socket = connect({ port: service.port, host: '127.0.0.1', allowHalfOpen: true });
+    socket.on('error', () => {});
+    const answered = new Promise((resolve) => socket.once('data', resolve));
+    socket.write(`GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    await answered;
+    const started = performance.now();
+    expect(await service.stop()).toBe(0);
+    expect(performance.now() - started).toBeLessThan(2000);
+    socket.destroy();
   });
 });
