@@ -248,7 +248,8 @@ describe('generated requests against the live service', () => {
     expect(service.stderr).toEqual([]);
 
     const stored = await db.repos.find({}).toArray();
-    expect(stored.length).toBeGreaterThanOrEqual(5);
+    // Seeds may have been deleted by generated DELETEs; some remain.
+    expect(stored.length).toBeGreaterThan(0);
     for (const doc of stored) {
       expect(operatorKeys(doc), doc._id).toEqual([]);
       expect(typeof doc.owner === 'string' && typeof doc.name === 'string', doc._id).toBe(true);
