@@ -39,7 +39,7 @@ export async function scrape(baseUrl: string): Promise<Map<string, Family>> {
     if (response.status !== 200) throw new Error(`/metrics answered ${response.status}`);
     const families = parseMetrics(await response.text());
     const inFlight = families.get('http_requests_in_flight')?.samples[0]?.value ?? 0;
-    if (inFlight === 0 || attempt >= 100) return families;
+    if (inFlight === 0 || attempt >= 500) return families;
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
