@@ -41,7 +41,6 @@ export function startServer(
     server.on('connect', (_request: IncomingMessage, socket: Socket) =>
       writeRawError(socket, 400, 'bad_request', 'CONNECT is not supported: this is not a proxy.'),
     );
-    const drain = trackOpenResponses(server);
     const connections = trackConnections(server);
     server.once('error', reject);
     server.listen(options.port, options.host);
@@ -50,13 +49,13 @@ export function startServer(
       resolve({
         server,
         port: (server.address() as AddressInfo).port,
-        close: (graceMs) => closeGracefully(server, graceMs, drain, connections),
+        close: (graceMs) => closeGracefully(server, graceMs, connections),
       });
     });
   });
 }
 
-function closeGracefully(server: Server, graceMs: number, drain: () => void, connections: ReadonlySet<Socket>): Promise<void> {
+function closeGracefully(server: Server, graceMs: number, connections: ReadonlySet<Socket>): Promise<void> {
   return new Promise((resolve) => {
     const deadline = setTimeout(() => {
       server.closeAllConnections();
@@ -68,7 +67,7 @@ function closeGracefully(server: Server, graceMs: number, drain: () => void, con
       clearTimeout(deadline);
       resolve();
     });
-    drain();
+    drainConnections(server, connections);
     // Keep-alive sockets with no request in progress would otherwise hold close() open.
     server.closeIdleConnections();
   });
@@ -84,34 +83,27 @@ function trackConnections(server: Server): ReadonlySet<Socket> {
   return open;
 }
 
+/** The response a connection is busy with, if any (Node's own field, also read by http-terminator). */
+type ConnectionSocket = Socket & { _httpMessage?: ServerResponse | null };
+
 /**
  * Closing the listener does not end kept-alive connections that are busy: their clients would
  * go on sending requests on them until the grace period ends and the connections are cut
- * mid-request. So once closing, every response still to be written (and every request that
- * still arrives on such a connection) says `Connection: close`, and each connection ends
- * after the response in progress. Returns what to call when closing starts.
+ * mid-request. So once closing, the response each connection is busy with (and any request
+ * that still arrives on one) says `Connection: close`, and each connection ends after the
+ * response in progress; one whose response is already streaming is closed once that ends.
+ * Nothing is done per request before closing.
  */
-function trackOpenResponses(server: Server): () => void {
-  const open = new Set<ServerResponse>();
-  let closing = false;
-  // Prepended: runs before the app's listener has written anything.
+function drainConnections(server: Server, connections: ReadonlySet<ConnectionSocket>): void {
   server.prependListener('request', (_request, response: ServerResponse) => {
-    if (closing) {
-      response.shouldKeepAlive = false;
-      return;
-    }
-    open.add(response);
-    response.once('close', () => open.delete(response));
+    response.shouldKeepAlive = false;
   });
-  return () => {
-    closing = true;
-    for (const response of open) {
-      // Headers already out (a streamed body): close the connection once it has ended.
-      if (response.headersSent) response.once('close', () => server.closeIdleConnections());
-      else response.shouldKeepAlive = false;
-    }
-    open.clear();
-  };
+  for (const socket of connections) {
+    const response = socket._httpMessage;
+    if (!response) continue;
+    if (response.headersSent) response.once('close', () => server.closeIdleConnections());
+    else response.shouldKeepAlive = false;
+  }
 }
 
 const errorEnvelope = (code: string, message: string) => JSON.stringify({ error: { code, message } });
@@ -145,8 +137,8 @@ const CLIENT_ERRORS: Record<string, { status: number; code: string }> = {
  * size limit, too slow) have no request or response object: the answer is written straight
  * to the socket, under the same conditions as Node's own (nothing of another response sent).
  */
-function answerClientError(error: Error & { code?: string }, socket: Socket): void {
-  const current = (socket as Socket & { _httpMessage?: ServerResponse })._httpMessage;
+function answerClientError(error: Error & { code?: string }, socket: ConnectionSocket): void {
+  const current = socket._httpMessage;
   if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
     socket.destroy();
     return;
