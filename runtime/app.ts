@@ -11,7 +11,7 @@ import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
 import { errorBoundary } from './middleware/error-boundary.ts';
 import { observeRequests } from './middleware/observe-request.ts';
-import { mountFunction, type SharedDeps } from './mount.ts';
+import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -53,6 +53,11 @@ export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = al
       },
     }),
   );
+  app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
+    type: 'http',
+    scheme: 'bearer',
+    description: 'A token from API_TOKENS; writes always need one, reads when READS_REQUIRE_TOKEN=true.',
+  });
   for (const fn of functions) mountFunction(app, fn, deps);
   app.doc31('/openapi.json', {
     openapi: '3.1.0',

@@ -19,6 +19,8 @@ const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+export const BEARER_SCHEME = 'bearerToken';
+
 /** Writes need a token; reads too when READS_REQUIRE_TOKEN is on; probes never. */
 function needsToken(fn: ServiceFunction, deps: SharedDeps): boolean {
   if (fn.public) return false;
@@ -32,9 +34,12 @@ function needsToken(fn: ServiceFunction, deps: SharedDeps): boolean {
  */
 export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, deps: SharedDeps): void {
   const middleware: MiddlewareHandler<AppEnv>[] = [];
-  if (needsToken(fn, deps)) middleware.push(requireToken(deps.config.API_TOKENS));
+  const tokenNeeded = needsToken(fn, deps);
+  if (tokenNeeded) middleware.push(requireToken(deps.config.API_TOKENS));
   if (hasJsonBody(fn.route)) middleware.push(requireJson);
-  const route = middleware.length > 0 ? { ...fn.route, middleware } : fn.route;
+  // The OpenAPI document says which operations need the token (scheme registered in app.ts).
+  const security = tokenNeeded ? [{ [BEARER_SCHEME]: [] }] : undefined;
+  const route = middleware.length > 0 || security ? { ...fn.route, middleware, ...(security && { security }) } : fn.route;
   app.openapi(route, (async (c: Context<AppEnv>) => {
     const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
     const input = {
