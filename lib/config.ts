@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { CronPattern } from 'croner';
 import { z } from 'zod';
 import { parseApiTokens } from './auth/tokens.ts';
 
@@ -8,6 +9,40 @@ import { parseApiTokens } from './auth/tokens.ts';
  */
 const integer = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const boolean = z.enum(['true', 'false', '1', '0']).transform((value) => value === 'true' || value === '1');
+
+const DURATION_UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 };
+
+/** "90s", "30m", "6h", "1d" (or "500ms") as milliseconds; null when it is not one. */
+export function parseDuration(text: string): number | null {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)$/.exec(text.trim());
+  if (!match) return null;
+  const ms = Math.round(Number(match[1]) * DURATION_UNITS[match[2]!]!);
+  return Number.isSafeInteger(ms) ? ms : null;
+}
+
+/** A duration variable, read as milliseconds; `min` and `max` in milliseconds too. */
+const duration = (min: number, max: number) =>
+  z.string().transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms === null) {
+      ctx.addIssue({ code: 'custom', message: 'must be a duration such as 90s, 30m, 6h or 1d' });
+      return z.NEVER;
+    }
+    if (ms < min || ms > max) {
+      ctx.addIssue({ code: 'custom', message: `must be between ${min / 1000}s and ${max / 1000}s` });
+      return z.NEVER;
+    }
+    return ms;
+  });
+
+/** Five fields (minute precision) or six (seconds first), as croner reads them. */
+const cronExpression = z.string().superRefine((text, ctx) => {
+  try {
+    new CronPattern(text, undefined, { mode: '5-or-6-parts' });
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: `not a valid cron expression: ${(error as Error).message.replace(/^CronPattern: /, '')}` });
+  }
+});
 
 export const configSchema = z.object({
   PORT: integer(0, 65535).default(3000),
@@ -45,9 +80,36 @@ export const configSchema = z.object({
   READS_REQUIRE_TOKEN: boolean.default(false),
   /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
   SHUTDOWN_GRACE_MS: integer(0, 120_000).default(10_000),
+  /** api: the HTTP API only; scheduler: the scheduled sync only (metrics on METRICS_PORT); all: both. */
+  ROLE: z.enum(['api', 'scheduler', 'all']).default('all'),
+  /** When the scheduler runs the sync (cron, five fields or six with seconds). */
+  SYNC_SCHEDULE: cronExpression.default('*/5 * * * *'),
+  /** The longest one sync run may take (milliseconds once read); keep it under the schedule's interval. */
+  SYNC_DEADLINE: duration(1000, 86_400_000).default(4 * 60_000),
+  /** Upstream requests one run keeps in flight at most (the rate-limit budget paces them all). */
+  SYNC_CONCURRENCY: integer(1, 64).default(4),
+  /**
+   * Record writes per bulkWrite. The embedded FerretDB hangs on update commands of about 100
+   * statements (each holds one of its 100 SQLite connections to the end); MongoDB takes 1000.
+   */
+  SYNC_BATCH_SIZE: integer(1, 1000).default(50),
+  /** A repository not confirmed against GitHub for this long is served marked stale (milliseconds once read). */
+  STALE_AFTER: duration(60_000, 365 * 86_400_000).default(6 * 3_600_000),
+  /** GitHub's REST API, or the fake one (npm run upstream). */
+  UPSTREAM_URL: z
+    .string()
+    .regex(/^https?:\/\/[^\s/]+/, 'must be an http:// or https:// URL')
+    .default('https://api.github.com'),
+  /** Optional: 5,000 requests an hour instead of 60, and free 304s. Never logged. */
+  GITHUB_TOKEN: z.string().regex(/^\S+$/, 'must not contain spaces').optional(),
+  /** Per upstream request, body included. */
+  UPSTREAM_TIMEOUT_MS: integer(100, 120_000).default(10_000),
 });
 
 export type Config = z.infer<typeof configSchema>;
+
+/** Where a scheduler-only process serves /metrics and /healthz when METRICS_PORT is not set. */
+export const SCHEDULER_METRICS_PORT = 9464;
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -72,7 +134,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     }
   }
   const parsed = configSchema.safeParse(present);
-  if (parsed.success) return parsed.data;
+  if (parsed.success) {
+    const config = parsed.data;
+    // A scheduler has no API port, so its metrics need a port of their own.
+    if (config.ROLE === 'scheduler' && config.METRICS_PORT === undefined) config.METRICS_PORT = SCHEDULER_METRICS_PORT;
+    return config;
+  }
   const problems = parsed.error.issues.map((issue) => {
     const name = String(issue.path[0] ?? '');
     const value = present[name];
