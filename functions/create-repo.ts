@@ -4,7 +4,7 @@ import { HttpError } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { errorResponses, jsonContent } from '../lib/openapi.ts';
 import { newRepoDocument, etagOf } from '../lib/repos/model.ts';
-import { presentRepo } from '../lib/repos/present.ts';
+import { presentRepo, viewOf } from '../lib/repos/present.ts';
 import { createRepoBodySchema, repoSchema } from '../lib/repos/schemas.ts';
 
 /** POST /repos: start tracking a repository. Its stats stay null until the sync fetches them. */
@@ -20,7 +20,8 @@ export default defineFunction({
       ...errorResponses(400, 401, 409, 413, 415),
     },
   }),
-  async handler({ body }, { db, clock, log }) {
+  async handler({ body }, deps) {
+    const { db, clock, log } = deps;
     const doc = newRepoDocument(body, clock.now());
     try {
       await db.repos.insertOne(doc);
@@ -31,7 +32,7 @@ export default defineFunction({
       throw error;
     }
     log.info('repository tracked', { repo: doc._id });
-    return json(201, presentRepo(doc), {
+    return json(201, presentRepo(doc, viewOf(deps)), {
       location: `/repos/${encodeURIComponent(doc.owner)}/${encodeURIComponent(doc.name)}`,
       etag: etagOf(doc),
     });

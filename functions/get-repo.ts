@@ -3,7 +3,7 @@ import { notFound } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { errorResponses, jsonContent } from '../lib/openapi.ts';
 import { etagOf, repoKey } from '../lib/repos/model.ts';
-import { presentRepo } from '../lib/repos/present.ts';
+import { presentRepo, viewOf } from '../lib/repos/present.ts';
 import { repoParamsSchema, repoSchema } from '../lib/repos/schemas.ts';
 
 /** GET /repos/:owner/:name: one tracked repository, from the cache (never from GitHub). */
@@ -16,9 +16,10 @@ export default defineFunction({
     request: { params: repoParamsSchema },
     responses: { 200: jsonContent(repoSchema, 'The repository; ETag header for PATCH'), ...errorResponses(400, 401, 404) },
   }),
-  async handler({ params }, { db }) {
+  async handler({ params }, deps) {
+    const { db } = deps;
     const doc = await db.repos.findOne({ _id: repoKey(params.owner, params.name) });
     if (!doc) throw notFound(`${params.owner}/${params.name}`);
-    return json(200, presentRepo(doc), { etag: etagOf(doc) });
+    return json(200, presentRepo(doc, viewOf(deps)), { etag: etagOf(doc) });
   },
 });

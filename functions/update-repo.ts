@@ -5,7 +5,7 @@ import { defineFunction, json } from '../lib/function.ts';
 import { errorResponses, jsonContent } from '../lib/openapi.ts';
 import { parseIfMatch } from '../lib/repos/etag.ts';
 import { etagOf, repoKey, type RepoDocument } from '../lib/repos/model.ts';
-import { presentRepo } from '../lib/repos/present.ts';
+import { presentRepo, viewOf } from '../lib/repos/present.ts';
 import { repoParamsSchema, repoSchema, updateRepoBodySchema } from '../lib/repos/schemas.ts';
 
 /**
@@ -28,7 +28,8 @@ export default defineFunction({
       ...errorResponses(400, 401, 404, 412, 413, 415, 428),
     },
   }),
-  async handler({ params, headers, body }, { db, clock, log, locks }) {
+  async handler({ params, headers, body }, deps) {
+    const { db, clock, log, locks } = deps;
     const key = repoKey(params.owner, params.name);
     const ifMatch = parseIfMatch(headers['if-match']);
     const changes: Partial<RepoDocument> = { updatedAt: clock.now() };
@@ -47,6 +48,6 @@ export default defineFunction({
       });
     }
     log.info('repository updated', { repo: key, version: updated.version });
-    return json(200, presentRepo(updated), { etag: etagOf(updated) });
+    return json(200, presentRepo(updated, viewOf(deps)), { etag: etagOf(updated) });
   },
 });

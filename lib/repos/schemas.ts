@@ -74,7 +74,13 @@ export const repoSchema = z
       status: z.enum(['pending', 'ok', 'gone']).openapi({
         description: 'pending: never synced yet; ok: synced; gone: GitHub answered 404/410 (kept, flagged).',
       }),
-      lastSyncedAt: z.string().nullable(),
+      lastSyncedAt: z.string().nullable().openapi({
+        description: 'When GitHub last confirmed this data (a 200 or a 304); null until the first sync.',
+      }),
+      stale: z.boolean().openapi({
+        description: 'True when never synced or last synced more than STALE_AFTER ago: the stats may be out of date.',
+      }),
+      ageSeconds: z.number().int().nullable().openapi({ description: 'Seconds since lastSyncedAt; null when never synced.' }),
     }),
     version: z.number().int(),
     createdAt: z.string(),

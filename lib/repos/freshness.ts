@@ -1,0 +1,49 @@
+import type { Collection, Filter } from 'mongodb';
+import type { RepoDocument } from './model.ts';
+
+/**
+ * How fresh the cached data is, so the API serves it honestly: a record is stale when it was
+ * never synced or not confirmed against GitHub for STALE_AFTER. The same definitions feed the
+ * API (per record and per list) and the cache gauges, so both always agree.
+ */
+export interface FreshnessView {
+  now: Date;
+  staleAfterMs: number;
+}
+
+export interface Freshness {
+  stale: boolean;
+  /** Whole seconds since the last sync; null when never synced. */
+  ageSeconds: number | null;
+}
+
+export function freshnessOf(doc: Pick<RepoDocument, 'sync'>, view: FreshnessView): Freshness {
+  const synced = doc.sync.lastSyncedAt;
+  if (synced === null) return { stale: true, ageSeconds: null };
+  const ageMs = Math.max(0, view.now.getTime() - synced.getTime());
+  return { stale: ageMs > view.staleAfterMs, ageSeconds: Math.floor(ageMs / 1000) };
+}
+
+export interface CacheAges {
+  /** Matching records that are stale (never synced included). */
+  staleCount: number;
+  /**
+   * Seconds since the least recently synced matching record was synced; a record never
+   * synced counts from when it was tracked (it has waited that long). Null when none match.
+   */
+  oldestAgeSeconds: number | null;
+}
+
+/** Two indexed queries: a count of stale records and the oldest one. */
+export async function cacheAges(repos: Collection<RepoDocument>, filter: Filter<RepoDocument>, view: FreshnessView): Promise<CacheAges> {
+  const threshold = new Date(view.now.getTime() - view.staleAfterMs);
+  const staleFilter: Filter<RepoDocument> = { $or: [{ 'sync.lastSyncedAt': null }, { 'sync.lastSyncedAt': { $lt: threshold } }] };
+  const [staleCount, oldest] = await Promise.all([
+    repos.countDocuments({ $and: [filter, staleFilter] }),
+    // Never-synced records sort first (null), the longest-waiting of them first.
+    repos.find(filter, { projection: { sync: 1, createdAt: 1 } }).sort({ 'sync.lastSyncedAt': 1, createdAt: 1 }).limit(1).next(),
+  ]);
+  if (!oldest) return { staleCount, oldestAgeSeconds: null };
+  const since = oldest.sync.lastSyncedAt ?? oldest.createdAt;
+  return { staleCount, oldestAgeSeconds: Math.max(0, Math.floor((view.now.getTime() - since.getTime()) / 1000)) };
+}
