@@ -20,10 +20,16 @@ export type SyncStatus = 'pending' | 'ok' | 'gone';
 
 export interface RepoSyncState {
   status: SyncStatus;
-  /** Last time GitHub's answer was stored (200) or confirmed unchanged (304). */
+  /**
+   * Last time GitHub's answer was stored (200) or confirmed unchanged (304). A confirmation
+   * that changes nothing rewrites it only once it is a quarter of STALE_AFTER old (see
+   * lib/sync/classify.ts), so it can lag the true last check by that much.
+   */
   lastSyncedAt: Date | null;
   /** The upstream's ETag for a conditional request next time. */
   etag: string | null;
+  /** Fencing token of the sync run that last wrote this record; older runs' writes are refused. */
+  fence?: number;
 }
 
 export interface RepoDocument {
