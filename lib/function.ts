@@ -3,6 +3,7 @@ import type { Config } from './config.ts';
 import type { Database } from './db.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Logger } from './logging/logger.ts';
+import type { SyncDeps } from './sync/deps.ts';
 
 /**
  * The contract between a handler in functions/ and whatever runs it: the Hono runtime,
@@ -23,6 +24,11 @@ export interface FunctionDeps {
   clock: Clock;
   /** Serialises writes to one document inside this process (see KeyedLock). */
   locks: KeyedLock;
+  /**
+   * The upstream client and what the sync keeps between runs (lib/sync/deps.ts), one per
+   * process. Only the sync handler reads it; a runtime that cannot sync leaves it out.
+   */
+  sync?: SyncDeps;
 }
 
 export interface FunctionResult {

@@ -4,6 +4,7 @@ import getRepo from '../functions/get-repo.ts';
 import healthz from '../functions/healthz.ts';
 import listRepos from '../functions/list-repos.ts';
 import readyz from '../functions/readyz.ts';
+import sync from '../functions/sync.ts';
 import updateRepo from '../functions/update-repo.ts';
 import type { ServiceFunction } from '../lib/function.ts';
 
@@ -19,6 +20,7 @@ export const allFunctions: ServiceFunction[] = [
   getRepo,
   updateRepo,
   deleteRepo,
+  sync,
 ] as ServiceFunction[];
 
 export function findFunction(name: string): ServiceFunction | undefined {

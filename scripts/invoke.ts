@@ -8,6 +8,7 @@ import { createDatabase, ensureIndexes } from '../lib/db.ts';
 import { systemClock } from '../lib/function.ts';
 import { KeyedLock } from '../lib/keyed-lock.ts';
 import { Logger } from '../lib/logging/logger.ts';
+import { createSyncDeps } from '../lib/sync/deps.ts';
 import { createApp } from '../runtime/app.ts';
 import { allFunctions, findFunction } from '../runtime/functions.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from './lib/embedded-mongo.ts';
@@ -26,7 +27,8 @@ examples:
   npm run invoke -- list-repos sort=stars limit=5
   npm run invoke -- create-repo --body '{"owner":"honojs","name":"hono","tags":["web"]}'
   npm run invoke -- get-repo owner=honojs name=hono
-  npm run invoke -- update-repo owner=honojs name=hono --header 'If-Match: "1"' --body '{"notes":"ok"}'`;
+  npm run invoke -- update-repo owner=honojs name=hono --header 'If-Match: "1"' --body '{"notes":"ok"}'
+  npm run invoke -- sync                  # one sync run against UPSTREAM_URL (default GitHub), prints its summary`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -79,7 +81,9 @@ const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stder
 const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
 try {
   await ensureIndexes(db).catch(() => {}); // the handler reports an unreachable database itself (503)
-  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log, functions: [fn] });
+  // Only `sync` calls the upstream; the deps cost nothing until it does.
+  const sync = createSyncDeps(config, { log, clock: systemClock, trigger: 'invoke' });
+  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock(), sync }, log, functions: [fn] });
   const url = `http://invoke.local${path}${query.size ? `?${query}` : ''}`;
   const response = await app.request(url, { method: fn.route.method.toUpperCase(), headers, body });
   printResponse(response, await response.text());

@@ -3,6 +3,7 @@ import { systemClock } from '../../lib/function.ts';
 import { KeyedLock } from '../../lib/keyed-lock.ts';
 import { Logger } from '../../lib/logging/logger.ts';
 import { loadConfig } from '../../lib/config.ts';
+import { createSyncDeps } from '../../lib/sync/deps.ts';
 import { createMetrics, type MetricsOptions } from '../../lib/metrics/registry.ts';
 import { createApp } from '../../runtime/app.ts';
 import { startServer } from '../../runtime/server.ts';
@@ -19,7 +20,8 @@ export async function startInProcess(functions: ServiceFunction[], metricsOption
   const log = new Logger({ level: 'debug', write: (line) => lines.push(line) });
   const config = loadConfig({ MONGODB_URI: 'mongodb://unused', API_TOKENS: `test:${TEST_TOKEN}` });
   const metrics = createMetrics({ version: 'test', exemplars: true, maxSeries: 2000, runtime: false, ...metricsOptions });
-  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log, metrics, functions });
+  const sync = createSyncDeps(config, { log });
+  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock(), sync }, log, metrics, functions });
   const server = await startServer(app.fetch, { port: 0, host: '127.0.0.1' });
   return {
     url: `http://127.0.0.1:${server.port}`,

@@ -1,0 +1,66 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeGitHub, type FakeGitHub } from '../../tools/fake-github/server.ts';
+import { sampleOf } from '../helpers/metrics.ts';
+import { repoNames, startHarness, type Harness } from './harness.ts';
+
+/**
+ * Two processes' worth of sync (two harnesses: own client, budget, metrics and app) on one
+ * database, in real time, with an upstream slowed down so that a run lasts long enough to
+ * collide with: whichever comes second is skipped (or answered 409), never run in parallel.
+ */
+let github: FakeGitHub;
+let first: Harness;
+let second: Harness;
+
+beforeAll(async () => {
+  // A big limit keeps real-time pacing short (5,000 an hour would space requests 0.72 s apart).
+  github = await startFakeGitHub({ changeEverySeconds: 0, authenticatedLimit: 1_000_000 });
+  const env = { GITHUB_TOKEN: 'parallel-test-token' };
+  first = await startHarness({ github, env, realTime: true });
+  second = await startHarness({ github, env, realTime: true, dbName: first.dbName });
+  await first.track(repoNames(4));
+});
+afterAll(async () => {
+  await first?.stop();
+  await second?.stop();
+  await github?.stop();
+});
+
+describe('a second scheduler', () => {
+  it('cannot run a sync while another holds the lease: skipped in-process, 409 over HTTP', async () => {
+    github.control.addFault({ type: 'delay', ms: 150 });
+    const running = first.run();
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    // The holder says so on /metrics while it runs.
+    expect(sampleOf(await first.scrape(), 'sync_lease_held', {})?.value).toBe(1);
+    expect(sampleOf(await second.scrape(), 'sync_lease_held', {})?.value).toBe(0);
+
+    const skipped = await second.run();
+    expect(skipped).toMatchObject({ outcome: 'skipped', stoppedBy: 'lease_held', requestsSpent: 0, counts: { updated: 0 } });
+    const conflict = await second.api('POST', '/sync');
+    expect(conflict.status).toBe(409);
+    expect(conflict.json.error.code).toBe('sync_in_progress');
+    expect(conflict.headers.get('retry-after')).toMatch(/^\d+$/);
+    // The same process's own second run is refused too (the lease is per run, not per process).
+    expect((await first.api('POST', '/sync')).status).toBe(409);
+
+    const done = await running;
+    github.control.clearFaults();
+    expect(done).toMatchObject({ outcome: 'success', counts: { updated: 4 } });
+    expect(github.control.stats().byStatus[200]).toBe(4); // nobody fetched twice
+
+    const line = second.parsedLogs().find((entry) => entry.msg === 'sync run finished' && entry.run_id === skipped.runId);
+    expect(line).toMatchObject({ outcome: 'skipped', stopped_by: 'lease_held', lease_holder: expect.stringContaining(done.runId) });
+    const m = await second.scrape();
+    expect(sampleOf(m, 'sync_runs_total', { outcome: 'skipped' })?.value).toBe(2);
+    expect(sampleOf(m, 'sync_duration_seconds', {})?.count).toBe(0); // skipped runs are not timed
+    expect(sampleOf(await first.scrape(), 'sync_lease_held', {})?.value).toBe(0);
+  });
+
+  it('runs as soon as the lease is released', async () => {
+    const summary = await second.run();
+    expect(summary).toMatchObject({ outcome: 'success', counts: { not_modified: 4 } });
+    expect(await first.db.db.collection('locks').findOne({ _id: 'sync' as never })).toBeNull();
+  });
+});
