@@ -1,19 +1,27 @@
 import { readFileSync } from 'node:fs';
+import syncFunction from '../functions/sync.ts';
 import { ConfigError, loadConfig, redactUri } from '../lib/config.ts';
 import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
 import { systemClock } from '../lib/function.ts';
 import { KeyedLock } from '../lib/keyed-lock.ts';
 import { Logger } from '../lib/logging/logger.ts';
+import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
 import { createMetrics } from '../lib/metrics/registry.ts';
+import { registerSyncMetrics } from '../lib/metrics/sync-metrics.ts';
+import { createSyncDeps } from '../lib/sync/deps.ts';
 import { createApp } from './app.ts';
 import { createMetricsApp } from './metrics-app.ts';
+import type { SharedDeps } from './mount.ts';
+import { startScheduler } from './scheduler.ts';
 import { startServer } from './server.ts';
 
 /**
- * The service's entry point: validate configuration, connect, serve, and shut down
- * gracefully on SIGTERM/SIGINT (stop accepting, finish in-flight requests, close the
- * database, exit 0).
+ * The service's entry point: validate configuration, connect, then by ROLE serve the HTTP
+ * API (api), run the sync on its schedule (scheduler: no API, only /metrics and /healthz on
+ * METRICS_PORT), or both (all); shut down gracefully on SIGTERM/SIGINT (stop accepting and
+ * scheduling, let in-flight requests and a running sync finish within SHUTDOWN_GRACE_MS,
+ * release the sync lease, close the database, exit 0).
  */
 function readConfig() {
   try {
@@ -45,28 +53,49 @@ void prepareDatabase(db);
 
 const metrics = createMetrics({ version, exemplars: config.METRICS_EXEMPLARS, maxSeries: config.METRICS_MAX_SERIES });
 registerDatabaseMetrics(metrics.registry, db);
+registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock: systemClock });
+// One client, budget and check memory for the process's life: pacing carries over between runs.
+const sync = createSyncDeps(config, { log, clock: systemClock, observer: registerSyncMetrics(metrics.registry) });
+const deps: SharedDeps = { config, db, clock: systemClock, locks: new KeyedLock(), sync };
+const servesApi = config.ROLE !== 'scheduler';
 const metricsOnOwnPort = config.METRICS_PORT !== undefined;
 
-const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock() }, log, metrics, metricsOnOwnPort });
-const server = await startServer(app.fetch, { port: config.PORT, host: config.HOST });
+const server = servesApi
+  ? await startServer(createApp({ deps, log, metrics, metricsOnOwnPort }).fetch, { port: config.PORT, host: config.HOST })
+  : undefined;
 const metricsServer = metricsOnOwnPort
   ? await startServer(createMetricsApp(metrics).fetch, { port: config.METRICS_PORT!, host: config.HOST })
   : undefined;
 log.info('listening', {
-  port: server.port,
-  metrics_port: metricsServer?.port ?? server.port,
+  role: config.ROLE,
+  port: server?.port,
+  metrics_port: metricsServer?.port ?? server?.port,
   host: config.HOST,
   version,
   mongodb: redactUri(config.MONGODB_URI),
   db: config.MONGODB_DB,
+  upstream: config.UPSTREAM_URL,
+  upstream_token: config.GITHUB_TOKEN !== undefined,
 });
+
+const scheduledSync = { ...sync, trigger: 'schedule' };
+const scheduler =
+  config.ROLE === 'api'
+    ? undefined
+    : startScheduler({
+        schedule: config.SYNC_SCHEDULE,
+        log,
+        run: () => syncFunction.handler({ params: {}, query: {}, headers: {}, body: undefined } as never, { ...deps, log, sync: scheduledSync }),
+      });
 
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info('shutting down', { signal, grace_ms: config.SHUTDOWN_GRACE_MS });
-  await server.close(config.SHUTDOWN_GRACE_MS);
+  scheduler?.stop();
+  const [aborted] = await Promise.all([sync.runs.drain(config.SHUTDOWN_GRACE_MS), server?.close(config.SHUTDOWN_GRACE_MS)]);
+  if (aborted > 0) log.warn('sync runs still going after the grace period were aborted', { aborted });
   await metricsServer?.close(0);
   await db.close().catch((error: unknown) => log.warn('closing the database failed', { err: error as Error }));
   log.info('stopped', { signal });

@@ -69,7 +69,8 @@ export async function startService(env: Record<string, string>, options: { waitR
   };
 
   const listening = await waitForLine(/msg=listening/);
-  const port = Number(/ port=(\d+)/.exec(listening)?.[1]);
+  // A scheduler-only process (ROLE=scheduler) has no API port: its metrics port is what answers.
+  const port = Number(/ port=(\d+)/.exec(listening)?.[1] ?? / metrics_port=(\d+)/.exec(listening)?.[1]);
   if (options.waitReady !== false) await waitForLine(/msg="database ready"/);
   const service: RunningService = {
     url: `http://127.0.0.1:${port}`,
