@@ -1,0 +1,175 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parser as promqlParser } from '@prometheus-io/lezer-promql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeGitHub } from '../../tools/fake-github/server.ts';
+import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedded-mongo.ts';
+import { call, startService, type RunningService } from '../helpers/service.ts';
+import { alertRules, dashboardQueries, requireTool, RULES_DIR, ruleFiles } from '../monitoring/helpers.ts';
+
+/**
+ * The monitoring as it runs: a real Prometheus on loopback scrapes a real API process and a
+ * real scheduler process (their METRICS_PORTs, as the stack does) after the test has driven
+ * requests and syncs against the fake upstream, loads the alert rules, and then answers
+ * every expression the dashboards and rules use.
+ */
+const SCRAPE = '1s';
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Grafana's macros and variables, as Grafana would send them for "all values" over a short range. */
+function asGrafanaSends(expr: string): string {
+  return expr
+    .replace(/\$__(rate_interval|interval|range|auto)\b/g, '30s')
+    .replace(/(\w+)\s*(=~|=|!=|!~)\s*"([^"]*\$[^"]*)"/g, (_all, label: string) => `${label}=~".*"`);
+}
+
+/** The vector selectors in an expression (metric names with their matchers). */
+function selectors(expr: string): string[] {
+  const found: string[] = [];
+  const tree = promqlParser.parse(expr);
+  tree.iterate({
+    enter(node) {
+      if (node.name === 'VectorSelector') {
+        found.push(expr.slice(node.from, node.to));
+        return false;
+      }
+      return undefined;
+    },
+  });
+  return found;
+}
+
+describe('a real Prometheus scraping the running service', () => {
+  let upstream: Awaited<ReturnType<typeof startFakeGitHub>>;
+  let api: RunningService;
+  let scheduler: RunningService;
+  let prometheus: ChildProcess;
+  let promUrl: string;
+  let dataDir: string;
+  let database: EmbeddedMongo | undefined;
+
+  const query = async (expr: string) => {
+    const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const body = (await response.json()) as { status: string; error?: string; data: { result: unknown[] } };
+    return body;
+  };
+
+  beforeAll(async () => {
+    requireTool('prometheus');
+    upstream = await startFakeGitHub({ port: 0, changeEverySeconds: 1 });
+    // A database of this test's own, so that it can take it away for a moment: the 5xx
+    // panels and the database alert need a few real 503s to have data.
+    dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-live-'));
+    const dbListen = `127.0.0.1:${await freePort()}`;
+    database = await startEmbeddedMongo({ dataDir: join(dataDir, 'mongo'), listen: dbListen });
+    const env = { MONGODB_URI: database.uri, DB_TIMEOUT_MS: '500', UPSTREAM_URL: upstream.url, METRICS_PORT: '0' };
+    api = await startService({ ...env, ROLE: 'api' });
+    scheduler = await startService({ ...env, ROLE: 'scheduler', SYNC_SCHEDULE: '*/2 * * * * *' });
+    const metricsPort = async (service: RunningService) =>
+      Number(/ metrics_port=(\d+)/.exec(await service.waitForLine(/msg=listening/))?.[1]);
+
+    // Traffic of every kind the dashboards break down: created, read, missing, invalid, unknown.
+    for (const name of ['alpha', 'beta', 'gamma']) {
+      await call(api.url, 'POST', '/repos', { body: { owner: 'live', name } });
+    }
+    await call(api.url, 'GET', '/repos?sort=stars');
+    await call(api.url, 'GET', '/repos/live/alpha', { headers: { 'x-request-id': 'live-exemplar-01' } });
+    await call(api.url, 'GET', '/repos/live/missing');
+    await call(api.url, 'GET', '/no-such-route');
+    await database.stop();
+    for (let i = 0; i < 3; i++) expect((await call(api.url, 'GET', '/repos/live/alpha')).status).toBe(503);
+    database = await startEmbeddedMongo({ dataDir: join(dataDir, 'mongo'), listen: dbListen });
+    for (let attempt = 0; attempt < 40 && (await call(api.url, 'GET', '/readyz')).status !== 200; attempt++) await sleep(250);
+    const promPort = await freePort();
+    promUrl = `http://127.0.0.1:${promPort}`;
+    const config = {
+      global: { scrape_interval: SCRAPE, evaluation_interval: SCRAPE },
+      rule_files: ruleFiles().map((file) => join(RULES_DIR, file)),
+      scrape_configs: [
+        { job_name: 'api', static_configs: [{ targets: [`127.0.0.1:${await metricsPort(api)}`] }] },
+        { job_name: 'scheduler', static_configs: [{ targets: [`127.0.0.1:${await metricsPort(scheduler)}`] }] },
+      ],
+    };
+    writeFileSync(join(dataDir, 'prometheus.yml'), JSON.stringify(config));
+    prometheus = spawn(
+      'prometheus',
+      [
+        `--config.file=${join(dataDir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dataDir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${promPort}`,
+        '--enable-feature=exemplar-storage',
+      ],
+      { stdio: 'ignore' },
+    );
+
+    // Wait for both targets to be up and for a sync to have run and been scraped.
+    for (let attempt = 0; attempt < 60; attempt++) {
+      await sleep(500);
+      const up = await query('sum(up)').catch(() => undefined);
+      const synced = await query('sum(sync_runs_total)').catch(() => undefined);
+      if (up?.data.result.length && synced?.data.result.length) break;
+    }
+    await sleep(3000); // a few scrapes more, so rate() and increase() have two samples
+  }, 120_000);
+
+  afterAll(async () => {
+    prometheus?.kill('SIGTERM');
+    await Promise.all([api?.stop(), scheduler?.stop(), upstream?.stop()]);
+    await database?.stop();
+    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('scrapes the api and the scheduler', async () => {
+    const up = await query('up');
+    const jobs = (up.data.result as { metric: { job: string }; value: [number, string] }[]).map((r) => [r.metric.job, r.value[1]]);
+    expect(jobs.sort()).toEqual([
+      ['api', '1'],
+      ['scheduler', '1'],
+    ]);
+  });
+
+  it('has data for every series every alert rule reads, and evaluates every rule', async () => {
+    const missing: string[] = [];
+    for (const rule of alertRules()) {
+      const evaluated = await query(rule.expr);
+      expect(evaluated.status, `${rule.alert}: ${evaluated.error}`).toBe('success');
+      for (const selector of selectors(rule.expr)) {
+        const result = await query(selector);
+        if (!result.data.result.length) missing.push(`${rule.alert}: ${selector}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('answers every dashboard query with data', async () => {
+    const empty: string[] = [];
+    for (const panel of dashboardQueries().filter((q) => q.datasource === 'prometheus')) {
+      const result = await query(asGrafanaSends(panel.expr));
+      expect(result.status, `${panel.dashboard} / ${panel.panel}: ${result.error}`).toBe('success');
+      if (!result.data.result.length) empty.push(`${panel.dashboard} / ${panel.panel}: ${panel.expr}`);
+    }
+    expect(empty).toEqual([]);
+  });
+
+  it('stores the request id exemplars the latency panels link to the logs with', async () => {
+    const now = Date.now() / 1000;
+    const response = await fetch(
+      `${promUrl}/api/v1/query_exemplars?query=${encodeURIComponent('http_request_duration_seconds_bucket{job="api"}')}&start=${now - 600}&end=${now + 60}`,
+    );
+    const body = (await response.json()) as { data: { exemplars: { labels: Record<string, string> }[] }[] };
+    const ids = body.data.flatMap((series) => series.exemplars.map((exemplar) => exemplar.labels.request_id));
+    expect(ids).toContain('live-exemplar-01');
+  });
+});
