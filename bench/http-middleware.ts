@@ -1,10 +1,11 @@
 import autocannon from 'autocannon';
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { openSync, closeSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMetrics } from '../lib/metrics/registry.ts';
+import { hasWrk, runWrk } from './wrk.ts';
 
 /**
  * `npm run bench`: what the project's request middleware costs.
@@ -52,26 +53,12 @@ interface Run {
   errors: number;
 }
 
-/** wrk (C, one thread) leaves the server more of a 2-core machine than autocannon (JS) does. */
-const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
-
 async function load(port: number, seconds: number): Promise<Run> {
   return hasWrk ? loadWithWrk(port, seconds) : loadWithAutocannon(port, seconds);
 }
 
 function loadWithWrk(port: number, seconds: number): Run {
-  const result = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', `http://127.0.0.1:${port}/hello`], {
-    encoding: 'utf8',
-  });
-  const out = result.stdout;
-  const ms = (label: string) => {
-    const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-    if (!match) return NaN;
-    const value = Number(match[1]);
-    return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-  };
-  const errors = /Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? /Socket errors: .*?(\d+)/.exec(out)?.[1] ?? '0';
-  return { rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]), p50: ms(' 50'), p99: ms(' 99'), errors: Number(errors) };
+  return runWrk(`http://127.0.0.1:${port}/hello`, { connections: CONNECTIONS, seconds });
 }
 
 async function loadWithAutocannon(port: number, seconds: number): Promise<Run> {

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../lib/db.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-mongo.ts';
+import { hasWrk, runWrk } from './wrk.ts';
 
 /**
  * `node bench/load.ts` (npm run bench:load): the service under a mixed CRUD load, then
@@ -202,8 +203,6 @@ async function mixedLoad(base: string, seconds: number, tally: Tally): Promise<R
   };
 }
 
-const hasWrk = spawnSync('wrk', ['--version']).error === undefined;
-
 /** GET /repos/:owner/:name on random seeded repositories, with wrk if present, else autocannon. */
 async function getByIdLoad(port: number, seconds: number): Promise<Run> {
   const paths = seededPaths.slice(0, 200);
@@ -213,23 +212,7 @@ async function getByIdLoad(port: number, seconds: number): Promise<Run> {
       script,
       `local paths = {${paths.map((path) => `"${path}"`).join(',')}}\nrequest = function() return wrk.format("GET", paths[math.random(#paths)]) end\n`,
     );
-    const result = spawnSync('wrk', ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', '-s', script, `http://127.0.0.1:${port}`], { encoding: 'utf8' });
-    const out = result.stdout;
-    const ms = (label: string) => {
-      const match = new RegExp(`${label}%\\s+([\\d.]+)(us|ms|s)`).exec(out);
-      if (!match) return NaN;
-      const value = Number(match[1]);
-      return match[2] === 'us' ? value / 1000 : match[2] === 's' ? value * 1000 : value;
-    };
-    const non2xx = Number(/Non-2xx or 3xx responses: (\d+)/.exec(out)?.[1] ?? 0);
-    const socketErrors = [...(/Socket errors: (.*)/.exec(out)?.[1] ?? '').matchAll(/(\d+)/g)].reduce((sum, match) => sum + Number(match[1]), 0);
-    return {
-      rps: Number(/Requests\/sec:\s+([\d.]+)/.exec(out)?.[1]),
-      p50: ms(' 50'),
-      p99: ms(' 99'),
-      total: Number(/(\d+) requests in/.exec(out)?.[1]),
-      errors: non2xx + socketErrors,
-    };
+    return runWrk(`http://127.0.0.1:${port}`, { connections: CONNECTIONS, seconds, args: ['-s', script] });
   }
   const result = await autocannon({
     url: `http://127.0.0.1:${port}`,
