@@ -75,7 +75,7 @@ log.info('listening', {
   mongodb: redactUri(config.MONGODB_URI),
   db: config.MONGODB_DB,
   upstream: config.UPSTREAM_URL,
-  upstream_token: config.GITHUB_TOKEN !== undefined,
+  upstream_authenticated: config.GITHUB_TOKEN !== undefined, // whether, never what: a key with "token" would be masked anyway
 });
 
 const scheduledSync = { ...sync, trigger: 'schedule' };
@@ -84,6 +84,7 @@ const scheduler =
     ? undefined
     : startScheduler({
         schedule: config.SYNC_SCHEDULE,
+        deadlineMs: config.SYNC_DEADLINE,
         log,
         run: () => syncFunction.handler({ params: {}, query: {}, headers: {}, body: undefined } as never, { ...deps, log, sync: scheduledSync }),
       });

@@ -12,7 +12,7 @@ export interface Scheduler {
   stop(): void;
 }
 
-export function startScheduler(options: { schedule: string; log: Logger; run: () => Promise<unknown> }): Scheduler {
+export function startScheduler(options: { schedule: string; deadlineMs: number; log: Logger; run: () => Promise<unknown> }): Scheduler {
   const { schedule, log } = options;
   const job = new Cron(
     schedule,
@@ -29,6 +29,13 @@ export function startScheduler(options: { schedule: string; log: Logger; run: ()
       await options.run();
     },
   );
-  log.info('scheduler started', { schedule, next_run: job.nextRun()?.toISOString() });
+  log.info('scheduler started', { schedule, next_run: job.nextRun()?.toISOString(), deadline_ms: options.deadlineMs });
+  const [next, after] = job.nextRuns(2);
+  if (next && after && options.deadlineMs >= after.getTime() - next.getTime()) {
+    log.warn('SYNC_DEADLINE is not shorter than the interval between scheduled runs: a long run makes the next one skip', {
+      deadline_ms: options.deadlineMs,
+      interval_ms: after.getTime() - next.getTime(),
+    });
+  }
   return { nextRun: () => job.nextRun(), stop: () => job.stop() };
 }

@@ -135,20 +135,33 @@ export async function runSync(deps: RunSyncDeps): Promise<SyncSummary> {
         return true;
       };
 
+      // A worker that fails stops the others (in-flight requests aborted) and lets them end,
+      // so nothing is still fetching or writing once the run reports and releases the lease.
+      let workerError: unknown;
+      const worker = async (once = false) => {
+        try {
+          while ((await step()) && !once);
+        } catch (error) {
+          if (error instanceof LeaseLostError) return halt('lease_lost', true);
+          workerError ??= error;
+          halt('error', true);
+        }
+      };
       try {
         // Until an answer confirms the real limit, one request alone: a concurrent first burst
         // could overshoot a limit smaller than assumed (another consumer, a smaller quota).
         const concurrency = config.SYNC_CONCURRENCY;
-        if (concurrency > 1 && !budget.state().confirmed) await step();
-        await Promise.all(
-          Array.from({ length: concurrency }, async () => {
-            while (await step());
-          }),
-        );
-        await writer.flush();
+        if (concurrency > 1 && !budget.state().confirmed) await worker(true);
+        await Promise.all(Array.from({ length: concurrency }, () => worker()));
+        if (workerError !== undefined) {
+          await writer.discard(); // a batch still being sent ends before the lease is released
+          throw workerError;
+        }
+        if (stop === 'lease_lost') await writer.discard();
+        else await writer.flush();
       } catch (error) {
         if (!(error instanceof LeaseLostError)) throw error;
-        writer.discard();
+        await writer.discard();
         halt('lease_lost');
       } finally {
         writes = { ...writer.stats };

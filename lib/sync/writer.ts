@@ -67,8 +67,9 @@ export class RecordWriter {
     if (batch.length > 0) await this.#write(batch);
   }
 
-  /** Drops what is queued (the run may not write any more), counting it as refused. */
-  discard(): void {
+  /** Drops what is not sent yet (the run may not write any more), counting it as refused; waits for the batch being sent. */
+  async discard(): Promise<void> {
+    await this.#tail;
     this.stats.refused += this.#batch.length;
     this.#batch = [];
   }

@@ -98,7 +98,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   await ensureIndexes(db);
 
   const logs: string[] = [];
-  const log = new Logger({ level: 'debug', write: (line) => logs.push(line), callSite: false, now: () => clock.now() });
+  const log = new Logger({ level: 'debug', write: (line) => logs.push(line.trimEnd()), callSite: false, now: () => clock.now() });
   const config = loadConfig({
     MONGODB_URI: 'mongodb://unused',
     API_TOKENS: `test:${TEST_TOKEN}`,

@@ -63,4 +63,28 @@ describe('a second scheduler', () => {
     expect(summary).toMatchObject({ outcome: 'success', counts: { not_modified: 4 } });
     expect(await first.db.db.collection('locks').findOne({ _id: 'sync' as never })).toBeNull();
   });
+
+  it('stops a run whose lease was taken over mid-run, and writes nothing after that', async () => {
+    const lossy = await startHarness({ github, env: { GITHUB_TOKEN: 'parallel-test-token', SYNC_BATCH_SIZE: '2' }, realTime: true });
+    try {
+      await lossy.track(repoNames(6, 'lossy'));
+      github.control.addFault({ type: 'delay', ms: 100 });
+      const running = lossy.run();
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      // Another process took the lease over (as if ours had expired during a long pause).
+      const locks = lossy.db.db.collection('locks');
+      const ours = (await locks.findOne({ _id: 'sync' as never }))!;
+      await locks.deleteOne({ _id: 'sync' as never });
+      await locks.insertOne({ _id: 'sync' as never, owner: 'intruder', token: ours.token + 1, acquiredAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
+      const summary = await running;
+      github.control.clearFaults();
+      expect(summary).toMatchObject({ stoppedBy: 'lease_lost', writes: { commands: 0, documents: 0, refused: 2 } });
+      expect(await lossy.db.repos.countDocuments({ 'sync.status': 'pending' })).toBe(6);
+      // Its release did not touch the new holder's lease.
+      expect(await locks.findOne({ _id: 'sync' as never })).toMatchObject({ owner: 'intruder' });
+      expect(lossy.parsedLogs().find((line) => line.msg === 'sync run finished')).toMatchObject({ stopped_by: 'lease_lost', writes_refused: '2' });
+    } finally {
+      await lossy.stop();
+    }
+  });
 });

@@ -1,0 +1,58 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config.ts';
+import { createDatabase, type Database } from '../../lib/db.ts';
+import { systemClock } from '../../lib/function.ts';
+import { KeyedLock } from '../../lib/keyed-lock.ts';
+import { Logger } from '../../lib/logging/logger.ts';
+import { registerCacheMetrics } from '../../lib/metrics/cache-metrics.ts';
+import { createMetrics, type Metrics } from '../../lib/metrics/registry.ts';
+import { registerSyncMetrics } from '../../lib/metrics/sync-metrics.ts';
+import { createSyncDeps } from '../../lib/sync/deps.ts';
+import { createApp } from '../../runtime/app.ts';
+import { startServer, type RunningServer } from '../../runtime/server.ts';
+import { startFakeGitHub, type FakeGitHub } from '../../tools/fake-github/server.ts';
+import { parseLogfmt } from '../helpers/logs.ts';
+import { parseMetrics, sampleOf } from '../helpers/metrics.ts';
+import { call, TEST_TOKEN } from '../helpers/service.ts';
+
+/** With the database unreachable, a sync cannot even take its lease: 503, counted failed, logged, nothing sent upstream. */
+let github: FakeGitHub;
+let db: Database;
+let server: RunningServer;
+let metrics: Metrics;
+const lines: string[] = [];
+
+beforeAll(async () => {
+  github = await startFakeGitHub();
+  // Nothing listens on the discard port: connection refused, quickly.
+  db = createDatabase({ uri: 'mongodb://127.0.0.1:9/?directConnection=true', dbName: 'unreachable', timeoutMs: 300 });
+  const config = loadConfig({ MONGODB_URI: 'mongodb://unused', API_TOKENS: `test:${TEST_TOKEN}`, UPSTREAM_URL: github.url });
+  const log = new Logger({ level: 'debug', write: (line) => lines.push(line.trimEnd()), callSite: false });
+  metrics = createMetrics({ version: 'test', exemplars: false, maxSeries: 100, runtime: false });
+  registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock: systemClock });
+  const sync = createSyncDeps(config, { log, observer: registerSyncMetrics(metrics.registry) });
+  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock(), sync }, log, metrics });
+  server = await startServer(app.fetch, { port: 0, host: '127.0.0.1' });
+});
+afterAll(async () => {
+  await server?.close(0);
+  await db?.close();
+  await github?.stop();
+});
+
+describe('POST /sync with the database down', () => {
+  it('answers 503, counts a failed run, logs it, and sends nothing upstream', async () => {
+    const response = await call(`http://127.0.0.1:${server.port}`, 'POST', '/sync');
+    expect(response.status).toBe(503);
+    expect(response.json.error.code).toBe('database_unavailable');
+    expect(github.control.stats().requests).toBe(0);
+    const run = parseLogfmt(lines.filter((line) => line.includes('msg="sync run finished"')));
+    expect(run).toEqual([expect.objectContaining({ lvl: 'ERROR', outcome: 'failed', stopped_by: 'error', err: expect.any(String) })]);
+
+    // The scrape still works; the cache gauges have nothing to report (mongodb_up says why).
+    const m = parseMetrics((await metrics.render(undefined)).body);
+    expect(sampleOf(m, 'sync_runs_total', { outcome: 'failed' })?.value).toBe(1);
+    expect(sampleOf(m, 'sync_lease_held', {})?.value).toBe(0);
+    expect(sampleOf(m, 'cache_stale_after_seconds', {})?.value).toBe(6 * 3600);
+  });
+});
