@@ -1,5 +1,6 @@
 import {
   MongoClient,
+  MongoError,
   MongoNetworkError,
   MongoServerSelectionError,
   MongoTopologyClosedError,
@@ -73,15 +74,29 @@ export async function ensureIndexes(database: Database): Promise<void> {
   if (missing.length > 0) await database.repos.createIndexes(missing);
 }
 
-/** True for errors that mean "cannot reach the database", which the API answers with 503. */
+/** Driver errors without a class of their own in the public API (connection pool states). */
+const UNAVAILABLE_NAMES = new Set(['MongoPoolClosedError', 'MongoWaitQueueTimeoutError', 'MongoServerClosedError', 'MongoClientClosedError']);
+
+/** Server answers that mean "not now": shutting down, stepping down, unreachable host. */
+const UNAVAILABLE_CODES = new Set([6, 7, 89, 91, 189, 9001, 10107, 11600, 11602, 13435, 13436]);
+
+/**
+ * True for errors that mean "cannot reach the database (now)", which the API answers with
+ * 503 rather than 500: network failures, server selection timeouts, a closed or cleared
+ * connection pool while the server is away, and a server that is shutting down.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
-  return (
+  if (
     error instanceof MongoNetworkError ||
     error instanceof MongoServerSelectionError ||
     error instanceof MongoTopologyClosedError ||
     error instanceof MongoNotConnectedError ||
     error instanceof MongoOperationTimeoutError
-  );
+  ) {
+    return true;
+  }
+  if (!(error instanceof MongoError)) return false;
+  return UNAVAILABLE_NAMES.has(error.name) || (typeof error.code === 'number' && UNAVAILABLE_CODES.has(error.code));
 }
 
 export const isDuplicateKey = (error: unknown) =>
