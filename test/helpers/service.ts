@@ -104,11 +104,15 @@ export async function call(
   }
   const response = await fetch(`${base}${path}`, { method, headers, body });
   const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const json = parseJsonOrUndefined(text);
   return { status: response.status, headers: response.headers, text, json: json as any };
+}
+
+/** The body as JSON, or undefined when it is empty or not JSON (tests then look at the text). */
+export function parseJsonOrUndefined(text: string): unknown {
+  try {
+    return text ? JSON.parse(text) : undefined;
+  } catch {
+    return undefined;
+  }
 }

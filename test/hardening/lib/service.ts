@@ -1,5 +1,5 @@
 import { mongodbUri, uniqueDbName } from '../../helpers/database.ts';
-import { startService, type RunningService } from '../../helpers/service.ts';
+import { parseJsonOrUndefined, startService, type RunningService } from '../../helpers/service.ts';
 
 /**
  * The real service for the hardening tests, with a write token of their own: set in the
@@ -48,12 +48,7 @@ export async function send(
     signal: AbortSignal.timeout(options.timeoutMs ?? 10_000),
   });
   const text = await response.text();
-  let json: unknown;
-  try {
-    json = text ? JSON.parse(text) : undefined;
-  } catch {
-    json = undefined;
-  }
+  const json = parseJsonOrUndefined(text);
   return {
     method,
     path: target.split('?')[0]!,
