@@ -82,6 +82,11 @@ export function withThresholdLine(panel: TimeseriesPanel, limit: number): Timese
     .thresholdsStyle(new common.GraphThresholdsStyleConfigBuilder().mode(common.GraphThresholdsStyleMode.Dashed));
 }
 
+/** Counts per interval as bars, series stacked on each other (runs by outcome, lines by level). */
+export function asStackedBars(panel: TimeseriesPanel): TimeseriesPanel {
+  return panel.drawStyle(common.GraphDrawStyle.Bars).stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+}
+
 /** A single number: the last value of one query. */
 export function stat(title: string, unit: string, description: string): StatPanel {
   return new StatPanel()

@@ -1,7 +1,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { CustomVariableBuilder, RowBuilder, TextBoxVariableBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs';
-import { dashboard, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
+import { asStackedBars, dashboard, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
 
 /**
  * The service's log lines from Loki. Labels are only service, stack, stream and level
@@ -52,11 +52,11 @@ export function logsDashboard(): Dashboard {
         .span(12),
     )
     .withPanel(
-      timeseries('Lines by level', 'short', 'All lines per interval, by level.')
-        .datasource(LOKI)
-        .withTarget(lokiQuery(`sum by (level) (count_over_time(${streams} |= "$search" ${pathFilter} [$__auto]))`, '{{level}}'))
-        .drawStyle(common.GraphDrawStyle.Bars)
-        .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+      asStackedBars(
+        timeseries('Lines by level', 'short', 'All lines per interval, by level.')
+          .datasource(LOKI)
+          .withTarget(lokiQuery(`sum by (level) (count_over_time(${streams} |= "$search" ${pathFilter} [$__auto]))`, '{{level}}')),
+      )
         .span(24)
         .height(6),
     )

@@ -1,6 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { dashboard, prom, stat, timeseries } from './common.ts';
+import { asStackedBars, dashboard, prom, stat, timeseries } from './common.ts';
 
 /**
  * The scheduled sync and the upstream it reads: is the cache fresh, do runs succeed, how
@@ -22,10 +22,10 @@ export function syncDashboard(): Dashboard {
         .span(12),
     )
     .withPanel(
-      timeseries('Runs by outcome', 'short', 'success, partial (budget or deadline left some for the next run), failed, skipped (lease held elsewhere).')
-        .withTarget(prom('sum by (outcome) (increase(sync_runs_total[$__rate_interval]))', '{{outcome}}'))
-        .drawStyle(common.GraphDrawStyle.Bars)
-        .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+      asStackedBars(
+        timeseries('Runs by outcome', 'short', 'success, partial (budget or deadline left some for the next run), failed, skipped (lease held elsewhere).')
+          .withTarget(prom('sum by (outcome) (increase(sync_runs_total[$__rate_interval]))', '{{outcome}}')),
+      )
         .span(12),
     )
     .withPanel(
@@ -35,10 +35,10 @@ export function syncDashboard(): Dashboard {
         .span(12),
     )
     .withPanel(
-      timeseries('Records by result', 'short', 'not_modified: 304, no write; unchanged: 200 with the same content, no write; gone: 404/410 upstream.')
-        .withTarget(prom('sum by (result) (increase(sync_records_total[$__rate_interval]))', '{{result}}'))
-        .drawStyle(common.GraphDrawStyle.Bars)
-        .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal))
+      asStackedBars(
+        timeseries('Records by result', 'short', 'not_modified: 304, no write; unchanged: 200 with the same content, no write; gone: 404/410 upstream.')
+          .withTarget(prom('sum by (result) (increase(sync_records_total[$__rate_interval]))', '{{result}}')),
+      )
         .span(12),
     )
     .withPanel(
