@@ -8,6 +8,8 @@ import { fileURLToPath } from 'node:url';
 export interface CallSite {
   file: string;
   line: number;
+  /** Per level, the last line head the logger built for this site (Logger.logFrom). */
+  heads?: Partial<Record<string, { msg: string; head: string }>>;
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -33,7 +33,3 @@ export function stringifyValue(value: FieldValue): string {
 export function encodeValue(text: string): string {
   return text !== '' && !NEEDS_QUOTES.test(text) ? text : JSON.stringify(text);
 }
-
-export function encodePair(key: string, value: FieldValue): string {
-  return `${safeKey(key)}=${encodeValue(stringifyValue(value))}`;
-}

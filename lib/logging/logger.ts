@@ -1,7 +1,8 @@
 import { threadId } from 'node:worker_threads';
 import { callSiteOf, type CallSite } from './call-site.ts';
-import { encodePair, encodeValue, safeKey, stringifyValue, type FieldValue, type Fields } from './logfmt.ts';
-import { isSecretKey, MASK, redactText } from './redact.ts';
+import { encodeFields, encodeText, jsonFields } from './encode-fields.ts';
+import { encodeValue, type FieldValue, type Fields } from './logfmt.ts';
+import { redactText } from './redact.ts';
 import { createStdoutWriter } from './stdout-writer.ts';
 
 /**
@@ -33,27 +34,51 @@ interface Core {
   format: LogFormat;
   write: (line: string) => void;
   callSite: boolean;
-  now: () => Date;
+  timestamp: () => string;
+  /** ` lvl=INFO proc=pid:thread ` per level, the same on every line. */
+  levelAndProc: Record<Level, string>;
   proc: string;
 }
 
 let stdoutWriter: ((line: string) => void) | undefined;
 const writeStdout = (line: string) => (stdoutWriter ??= createStdoutWriter())(line);
 
+/** The current time in ISO form, formatted once per millisecond however many lines share it. */
+function cachedTimestamp(): () => string {
+  let lastMs = -1;
+  let last = '';
+  return () => {
+    const ms = Date.now();
+    if (ms !== lastMs) {
+      lastMs = ms;
+      last = new Date(ms).toISOString();
+    }
+    return last;
+  };
+}
+
 export class Logger {
   readonly #core: Core;
-  /** Bound fields, already masked; pre-encoded once for logfmt so each line only concatenates. */
+  /** Bound fields as given (masked when written); pre-encoded once for logfmt so each line only concatenates. */
   readonly #bound: Fields;
   readonly #boundLogfmt: string;
 
   constructor(options: LoggerOptions = {}, bound: Fields = {}, core?: Core) {
+    const proc = `${process.pid}:${threadId}`;
+    const now = options.now;
     this.#core = core ?? {
       minSeverity: SEVERITY[options.level ?? 'info'],
       format: options.format ?? 'logfmt',
       write: options.write ?? writeStdout,
       callSite: options.callSite ?? true,
-      now: options.now ?? (() => new Date()),
-      proc: `${process.pid}:${threadId}`,
+      timestamp: now ? () => now().toISOString() : cachedTimestamp(),
+      levelAndProc: {
+        debug: ` lvl=DEBUG proc=${proc} `,
+        info: ` lvl=INFO proc=${proc} `,
+        warn: ` lvl=WARN proc=${proc} `,
+        error: ` lvl=ERROR proc=${proc} `,
+      },
+      proc,
     };
     this.#bound = bound;
     this.#boundLogfmt = encodeFields(bound);
@@ -61,7 +86,7 @@ export class Logger {
 
   /** A logger whose every line carries these fields as well. */
   child(fields: Fields): Logger {
-    return new Logger({}, { ...this.#bound, ...maskFields(fields) }, this.#core);
+    return new Logger({}, { ...this.#bound, ...fields }, this.#core);
   }
 
   isEnabled(level: Level): boolean {
@@ -102,50 +127,32 @@ export class Logger {
   ): CallSite {
     const core = this.#core;
     const site: CallSite = knownSite ?? (core.callSite ? callSiteOf(method) : NO_SITE);
-    const tsp = core.now().toISOString();
-    const message = redactText(msg);
-    const own = fields ? maskFields(fields) : undefined;
     if (core.format === 'json') {
-      const record = { tsp, lvl: LEVEL_NAME[level], proc: core.proc, file: site.file, line: site.line, msg: message };
-      core.write(`${JSON.stringify({ ...record, ...jsonFields(this.#bound), ...(own && jsonFields(own)) })}\n`);
+      const record = { tsp: core.timestamp(), lvl: LEVEL_NAME[level], proc: core.proc, file: site.file, line: site.line, msg: redactText(msg) };
+      jsonFields(this.#bound, record);
+      if (fields) jsonFields(fields, record);
+      core.write(`${JSON.stringify(record)}\n`);
       return site;
     }
-    let line = `tsp=${tsp} lvl=${LEVEL_NAME[level]} proc=${core.proc} file=${encodeValue(site.file)} line=${site.line} msg=${encodeValue(message)}`;
-    if (this.#boundLogfmt) line += this.#boundLogfmt;
-    if (own) line += encodeFields(own);
+    // A line written from one known place (logFrom) has the same head each time: built once.
+    const head = knownSite ? cachedHead(knownSite, level, msg, core) : lineHead(site, level, msg, core);
+    let line = `tsp=${core.timestamp()}${head}${this.#boundLogfmt}`;
+    if (fields) line += encodeFields(fields);
     core.write(`${line}\n`);
     return site;
   }
 }
 
-function maskFields(fields: Fields): Fields {
-  const out: Fields = {};
-  for (const key in fields) {
-    const value = fields[key];
-    if (value === undefined) continue;
-    out[key] = isSecretKey(key) ? MASK : typeof value === 'string' ? redactText(value) : maskValue(value);
-  }
-  return out;
+/** Everything after the timestamp up to the custom fields: ` lvl=.. proc=.. file=.. line=.. msg=..`. */
+function lineHead(site: CallSite, level: Level, msg: string, core: Core): string {
+  return `${core.levelAndProc[level]}file=${encodeValue(site.file)} line=${site.line} msg=${encodeText(msg)}`;
 }
 
-function maskValue(value: FieldValue): FieldValue {
-  if (value instanceof Error) return redactText(stringifyValue(value));
-  return value;
-}
-
-function encodeFields(fields: Fields): string {
-  let out = '';
-  for (const key in fields) out += ` ${encodePair(key, fields[key])}`;
-  return out;
-}
-
-function jsonFields(fields: Fields): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  for (const key in fields) {
-    const value = fields[key];
-    out[safeKey(key)] = value instanceof Error ? stringifyValue(value) : value;
-  }
-  return out;
+function cachedHead(site: CallSite, level: Level, msg: string, core: Core): string {
+  const heads = (site.heads ??= {});
+  let cached = heads[level];
+  if (cached?.msg !== msg) heads[level] = cached = { msg, head: lineHead(site, level, msg, core) };
+  return cached.head;
 }
 
 /** A logger that drops everything: for tools and tests that do not look at logs. */
