@@ -12,17 +12,19 @@ import { hasWrk, runWrk } from './wrk.ts';
  *
  * Each variant serves the same trivial route in its own process; autocannon drives them one
  * at a time, interleaved over several rounds (the machine is noisy, so the ratios within a
- * round matter more than absolute figures). Variants: bare Hono; Hono with @hono/prometheus
- * (2 metrics, no log line); this project's middleware (request id, 4 metrics + in-flight,
- * exemplars off, one access line with file and line to stdout redirected to a file), and the
- * same without the call site, to show what the call site costs.
+ * round matter more than absolute figures). Variants: bare Hono; Hono with one empty async
+ * middleware (what any middleware layer costs before doing anything); Hono with
+ * @hono/prometheus (2 metrics, no log line); this project's request observation as the service
+ * runs it (request id, 4 metrics + in-flight, exemplars off, one access line with file and
+ * line to stdout redirected to a file); the same without the call site, and with the access
+ * line filtered out (metrics only).
  *
  * Then: how long a /metrics scrape with about 1,000 series takes, and how big it is.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
-const variants = ['bare', 'hono-prometheus', 'project', 'project-no-call-site', 'project-metrics-only'] as const;
+const variants = ['bare', 'hono-noop-middleware', 'hono-prometheus', 'project', 'project-no-call-site', 'project-metrics-only'] as const;
 type Variant = (typeof variants)[number];
 
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -84,20 +86,20 @@ async function benchmarkMiddleware() {
       await server.stop();
       runs.get(variant)!.push(run);
       console.log(
-        `round ${round} ${variant.padEnd(21)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  errors ${run.errors}` +
+        `round ${round} ${variant.padEnd(22)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  errors ${run.errors}` +
           (logBytes ? `  log ${(logBytes / 1e6).toFixed(1)} MB` : ''),
       );
     }
   }
   const bare = median(runs.get('bare')!.map((run) => run.rps));
   console.log(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections:`);
-  console.log('variant                 req/s  p50 ms p99 ms  vs bare Hono');
+  console.log('variant                  req/s  p50 ms p99 ms  vs bare Hono');
   for (const variant of variants) {
     const rps = median(runs.get(variant)!.map((run) => run.rps));
     const p50 = median(runs.get(variant)!.map((run) => run.p50));
     const p99 = median(runs.get(variant)!.map((run) => run.p99));
     console.log(
-      `${variant.padEnd(21)} ${rps.toFixed(0).padStart(7)} ${p50.toFixed(2).padStart(6)} ${p99.toFixed(2).padStart(6)}   ${((rps / bare) * 100).toFixed(0)} %`,
+      `${variant.padEnd(22)} ${rps.toFixed(0).padStart(7)} ${p50.toFixed(2).padStart(6)} ${p99.toFixed(2).padStart(6)}   ${((rps / bare) * 100).toFixed(0)} %`,
     );
   }
 }
@@ -108,6 +110,7 @@ async function benchmarkScrape() {
   const methods = ['GET', 'POST', 'PATCH', 'DELETE'];
   let labelSets = 0;
   for (let i = 0; labelSets * 39 < 1000; i++, labelSets++) {
+    metrics.http.started();
     metrics.http.record({
       method: methods[i % 4]!,
       path: `/route/${i}`,

@@ -1,16 +1,14 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
-import { bodyLimit } from 'hono/body-limit';
 import { HttpError } from '../lib/errors.ts';
 import type { ServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
-import type { AppEnv } from './env.ts';
+import { instrumentApp, type InstrumentedApp } from './app-entry.ts';
+import { observationOf, type AppEnv } from './env.ts';
 import { errorResponse } from './error-response.ts';
 import { allFunctions } from './functions.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
-import { errorBoundary } from './middleware/error-boundary.ts';
-import { observeRequests } from './middleware/observe-request.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -37,35 +35,27 @@ const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   throw new HttpError(400, 'validation_failed', 'The request is not valid; see details.', { details });
 };
 
-/** The HTTP app: shared middleware, the handlers, and JSON answers for every error and unknown route. */
-export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = allFunctions }: AppOptions): OpenAPIHono<AppEnv> {
+/** The HTTP app: the handlers, JSON answers for every error and unknown route, and the request observation. */
+export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = allFunctions }: AppOptions): InstrumentedApp<OpenAPIHono<AppEnv>> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  // Registered before the middleware, so scrapes are neither counted nor logged.
-  if (metrics && !metricsOnOwnPort) app.get('/metrics', metricsHandler(metrics));
-  const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json']);
-  app.use(observeRequests({ log, metrics, routes }));
-  app.use(errorBoundary);
-  app.use(
-    bodyLimit({
-      maxSize: MAX_BODY_BYTES,
-      onError: () => {
-        throw new HttpError(413, 'payload_too_large', `Request bodies are limited to ${MAX_BODY_BYTES} bytes.`);
-      },
-    }),
-  );
+  const scrapedHere = metrics !== undefined && !metricsOnOwnPort;
+  if (scrapedHere) app.get('/metrics', metricsHandler(metrics));
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
     description: 'A token from API_TOKENS; writes always need one, reads when READS_REQUIRE_TOKEN=true.',
   });
-  for (const fn of functions) mountFunction(app, fn, deps);
+  for (const fn of functions) mountFunction(app, fn, deps, { log, maxBodyBytes: MAX_BODY_BYTES });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
   });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
-  app.onError((error, c) => errorResponse(c, error, c.get('log') ?? log));
-  return app;
+  app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));
+  const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json']);
+  // Scrapes are neither counted nor logged.
+  const unobserved = scrapedHere ? new Set(['/metrics']) : undefined;
+  return instrumentApp(app, { log, metrics, routes, maxBodyBytes: MAX_BODY_BYTES, unobserved });
 }
 
 /** OpenAPI's /repos/{owner} as Hono writes it: /repos/:owner. */

@@ -61,10 +61,10 @@ const servesApi = config.ROLE !== 'scheduler';
 const metricsOnOwnPort = config.METRICS_PORT !== undefined;
 
 const server = servesApi
-  ? await startServer(createApp({ deps, log, metrics, metricsOnOwnPort }).fetch, { port: config.PORT, host: config.HOST })
+  ? await startServer(createApp({ deps, log, metrics, metricsOnOwnPort }), { port: config.PORT, host: config.HOST })
   : undefined;
 const metricsServer = metricsOnOwnPort
-  ? await startServer(createMetricsApp(metrics).fetch, { port: config.METRICS_PORT!, host: config.HOST })
+  ? await startServer(createMetricsApp(metrics), { port: config.METRICS_PORT!, host: config.HOST })
   : undefined;
 log.info('listening', {
   role: config.ROLE,

@@ -1,8 +1,10 @@
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
 import { HttpError } from '../lib/errors.ts';
 import type { FunctionDeps, FunctionInput, FunctionResult, ServiceFunction } from '../lib/function.ts';
-import type { AppEnv } from './env.ts';
+import type { Logger } from '../lib/logging/logger.ts';
+import { observationOf, type AppEnv } from './env.ts';
 import { requireToken } from './middleware/require-token.ts';
 
 /** Dependencies shared by every request; the request's own logger is added per call. */
@@ -19,6 +21,18 @@ const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
 };
 
+/**
+ * A body streamed without Content-Length is counted as it is read and refused past the limit
+ * (a declared Content-Length over it never gets this far: runtime/app-entry.ts).
+ */
+const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
+  bodyLimit({
+    maxSize: maxBytes,
+    onError: () => {
+      throw new HttpError(413, 'payload_too_large', `Request bodies are limited to ${maxBytes} bytes.`);
+    },
+  });
+
 export const BEARER_SCHEME = 'bearerToken';
 
 /** Writes need a token; reads too when READS_REQUIRE_TOKEN is on; probes never. */
@@ -28,15 +42,21 @@ function needsToken(fn: ServiceFunction, deps: SharedDeps): boolean {
   return write || deps.config.READS_REQUIRE_TOKEN;
 }
 
+export interface MountOptions {
+  /** For requests the server does not observe (in memory: `npm run invoke`); others log with their own. */
+  log: Logger;
+  maxBodyBytes: number;
+}
+
 /**
  * Mounts one handler on the app: the token check and content-type check it needs, validation
  * from its route's schemas, then the handler, then its result as a response.
  */
-export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, deps: SharedDeps): void {
+export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, deps: SharedDeps, options: MountOptions): void {
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   const tokenNeeded = needsToken(fn, deps);
   if (tokenNeeded) middleware.push(requireToken(deps.config.API_TOKENS));
-  if (hasJsonBody(fn.route)) middleware.push(requireJson);
+  if (hasJsonBody(fn.route)) middleware.push(requireJson, limitBody(options.maxBodyBytes));
   // The OpenAPI document says which operations need the token (scheme registered in app.ts).
   const security = tokenNeeded ? [{ [BEARER_SCHEME]: [] }] : undefined;
   const route = middleware.length > 0 || security ? { ...fn.route, middleware, ...(security && { security }) } : fn.route;
@@ -48,7 +68,7 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, dep
       headers: valid('header') ?? {},
       body: valid('json'),
     } as FunctionInput<RouteConfig>;
-    const result = await fn.handler(input, { ...deps, log: c.get('log') });
+    const result = await fn.handler(input, { ...deps, log: observationOf(c)?.log ?? options.log });
     return toResponse(c, result);
   }) as never);
 }

@@ -1,6 +1,9 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { CountingRequest, ObservedResponse } from './observe/messages.ts';
+import type { RequestObserver } from './observe/request-observer.ts';
+import type { NodeBindings } from './env.ts';
 
 export interface RunningServer {
   server: Server;
@@ -17,16 +20,26 @@ export interface RunningServer {
  * envelope for the requests that never reach the app (Node or the adapter reject them first,
  * and would answer with an empty body), and a shutdown that drains kept-alive connections.
  */
-export function startServer(
-  fetch: (request: Request, env: unknown) => Response | Promise<Response>,
-  options: { port: number; host: string },
-): Promise<RunningServer> {
+export interface ServedApp {
+  // The node adapter passes { incoming, outgoing } as the env.
+  fetch: (request: Request, env: NodeBindings) => Response | Promise<Response>;
+  /** Called first for every request received (runtime/app-entry.ts); none for the metrics port. */
+  observe?: RequestObserver;
+}
+
+export function startServer(app: ServedApp, options: { port: number; host: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     // A request the adapter cannot turn into a Request (a backslash in the path, `*`, a bad
     // Host header), or a fetch that fails outright.
+    // The adapter types its env with Node's base classes; this server creates the subclasses below.
+    const fetch = app.fetch as Parameters<typeof getRequestListener>[0];
     const listener = getRequestListener(fetch, { hostname: options.host, errorHandler: answerRequestError });
-    // Node's own check would answer an empty 400; this one answers in JSON (RFC 9112 §3.2).
-    const server = createServer({ requireHostHeader: false }, (request, response) => {
+    const observe = app.observe;
+    // The request and response classes count body bytes and carry the observation.
+    const classes = { IncomingMessage: CountingRequest, ServerResponse: ObservedResponse };
+    const server = createServer({ requireHostHeader: false, ...classes }, (request, response) => {
+      observe?.(request, response);
+      // Node's own check would answer an empty 400; this one answers in JSON (RFC 9112 §3.2).
       if (request.headers.host === undefined && request.httpVersion === '1.1') {
         return answerWithoutApp(response, 400, 'bad_request', 'HTTP/1.1 requests need a Host header.');
       }

@@ -3,6 +3,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defineFunction, json, type ServiceFunction } from '../lib/function.ts';
 import { mongodbUri, uniqueDbName } from './helpers/database.ts';
+import { exchange, parseResponse } from './hardening/lib/raw-http.ts';
 import { startInProcess } from './helpers/in-process.ts';
 import { bucketCount, parseMetrics, sampleOf, scrape, seriesCount } from './helpers/metrics.ts';
 import { call, startService, TEST_TOKEN, type RunningService } from './helpers/service.ts';
@@ -92,6 +93,24 @@ describe('request metrics on the running service', () => {
     const m = await scrape(service.url);
     expect(sampleOf(m, 'http_requests_total', { method: '_OTHER', path: '__unmatched__', status_code: '404' })?.value).toBe(1);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__unmatched__', status_code: '404' })?.value).toBe(2);
+  });
+
+  it('counts requests answered before the app, each with a request id: no Host header, a body over the limit', async () => {
+    const port = Number(new URL(service.url).port);
+    const hostless = parseResponse(await exchange(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'));
+    expect(hostless.status).toBe(400);
+    expect(hostless.headers['x-request-id']).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    const oversized = 'x'.repeat(70_000);
+    const tooLarge = await call(service.url, 'POST', '/repos', { rawBody: oversized, headers: { 'content-type': 'application/json' } });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.headers.get('x-request-id')).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+
+    const m = await scrape(service.url);
+    expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__unmatched__', status_code: '400' })?.value).toBe(1);
+    // Refused before the route ran, still labelled with the route it was sent to.
+    expect(sampleOf(m, 'http_requests_total', { method: 'POST', path: '/repos', status_code: '413' })?.value).toBe(1);
+    const received = sampleOf(m, 'http_request_size_bytes', { method: 'POST', path: '/repos' });
+    expect(bucketCount(received, '65536')).toBeLessThan(received!.count!);
   });
 
   it('keeps the series count flat under 10,000 random URLs', async () => {

@@ -177,6 +177,7 @@ describe('health and unknown routes', () => {
     const kept = await api('GET', '/healthz', { headers: { 'x-request-id': 'client-req-0001' } });
     expect(kept.headers.get('x-request-id')).toBe('client-req-0001');
     const replaced = await api('GET', '/healthz', { headers: { 'x-request-id': 'a b"c' } });
-    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // A new id: the process's random prefix and a counter (runtime/observe/request-id.ts).
+    expect(replaced.headers.get('x-request-id')).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
   });
 });

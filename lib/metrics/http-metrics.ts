@@ -1,12 +1,19 @@
-import { Counter, Gauge, Histogram, type RegistryContentType, type Registry } from 'prom-client';
-import { OVERFLOW, SeriesGuard } from './series-guard.ts';
+import { Gauge, type Metric, type RegistryContentType, type Registry } from 'prom-client';
+import { BucketCounts, type Sample } from './bucket-counts.ts';
 
 /**
  * The design's four request metrics plus in-flight requests. Label values are bounded:
  * `path` is a route template (or UNMATCHED), `method` one of the standard methods (or
- * `_OTHER`), `status_code` a number, and a SeriesGuard caps the combinations.
+ * `_OTHER`), `status_code` a number, and a hard cap on (method, path, status) combinations
+ * sends new ones to OVERFLOW once reached, so no client can grow the series count.
+ *
+ * Requests are counted here, in plain per-series counters, and handed to prom-client's
+ * registry only when scraped: prom-client's own Counter and Histogram validate and hash the
+ * labels and turn bucket bounds into strings on every observation, which cost more than the
+ * rest of the request's bookkeeping together (see README, "What the middleware costs").
  */
 export const UNMATCHED = '__unmatched__';
+export const OVERFLOW = '__overflow__';
 export const OTHER_METHOD = '_OTHER';
 
 const STANDARD_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS', 'TRACE', 'CONNECT']);
@@ -28,73 +35,138 @@ export interface HttpObservation {
 
 export interface HttpMetricsOptions {
   exemplars: boolean;
+  /** The most (method, path, status) combinations recorded before OVERFLOW takes new ones. */
   maxSeries: number;
 }
 
+/** Everything recorded for one (method, path, status). */
+interface StatusSeries {
+  route: RouteSeries;
+  labels: { method: string; path: string; status_code: string };
+  duration: BucketCounts;
+  responseSize: BucketCounts;
+}
+
+/** One (method, path): the request size (no status label) and the series per status. */
+interface RouteSeries {
+  labels: { method: string; path: string };
+  requestSize: BucketCounts;
+  byStatus: Map<number, StatusSeries>;
+}
+
 export class HttpMetrics {
-  readonly inFlight: Gauge;
-  readonly #requests: Counter<'method' | 'path' | 'status_code'>;
-  readonly #duration: Histogram<'method' | 'path' | 'status_code'>;
-  readonly #requestSize: Histogram<'method' | 'path'>;
-  readonly #responseSize: Histogram<'method' | 'path' | 'status_code'>;
-  readonly #guard: SeriesGuard;
-  readonly #exemplars: boolean;
+  /** path -> method -> series: route templates and Node's method strings are reused, so no key is built per request. */
+  readonly #routes = new Map<string, Map<string, RouteSeries>>();
+  readonly #maxSeries: number;
+  readonly #exemplarLabel: string | undefined;
+  #seriesCount = 0;
+  #inFlight = 0;
 
   constructor(registry: Registry<RegistryContentType>, options: HttpMetricsOptions) {
-    const registers = [registry];
-    this.#exemplars = options.exemplars;
-    this.#guard = new SeriesGuard(options.maxSeries);
-    this.#requests = new Counter({
-      name: 'http_requests_total',
-      help: 'HTTP requests answered, by method, route template and status code (499: client went away first).',
-      labelNames: ['method', 'path', 'status_code'],
-      registers,
+    this.#maxSeries = options.maxSeries;
+    this.#exemplarLabel = options.exemplars ? 'request_id' : undefined;
+    const all = () => this.#allStatusSeries();
+    register(registry, 'http_requests_total', 'counter',
+      'HTTP requests answered, by method, route template and status code (499: client went away first).',
+      (into) => all().forEach((series) => into.push({ labels: series.labels, value: series.duration.count })),
+    );
+    register(registry, 'http_request_duration_seconds', 'histogram',
+      'Time from the request reaching the app to the last byte of the response being written.',
+      (into) => all().forEach((series) => series.duration.samples('http_request_duration_seconds', series.labels, into)),
+    );
+    register(registry, 'http_request_size_bytes', 'histogram', 'Request body bytes received.', (into) => {
+      for (const byMethod of this.#routes.values()) {
+        for (const route of byMethod.values()) route.requestSize.samples('http_request_size_bytes', route.labels, into);
+      }
     });
-    this.#duration = new Histogram({
-      name: 'http_request_duration_seconds',
-      help: 'Time from the request reaching the app to the last byte of the response being written.',
-      labelNames: ['method', 'path', 'status_code'],
-      buckets: SECONDS_BUCKETS,
-      enableExemplars: options.exemplars,
-      registers,
-    });
-    this.#requestSize = new Histogram({
-      name: 'http_request_size_bytes',
-      help: 'Request body bytes received.',
-      labelNames: ['method', 'path'],
-      buckets: BYTES_BUCKETS,
-      registers,
-    });
-    this.#responseSize = new Histogram({
-      name: 'http_response_size_bytes',
-      help: 'Response body bytes sent.',
-      labelNames: ['method', 'path', 'status_code'],
-      buckets: BYTES_BUCKETS,
-      registers,
-    });
-    this.inFlight = new Gauge({
+    register(registry, 'http_response_size_bytes', 'histogram', 'Response body bytes sent.', (into) =>
+      all().forEach((series) => series.responseSize.samples('http_response_size_bytes', series.labels, into)),
+    );
+    // A plain number per request, read into the gauge only when scraped.
+    const inFlight = () => this.#inFlight;
+    new Gauge({
       name: 'http_requests_in_flight',
       help: 'Requests received and not yet answered.',
-      registers,
+      registers: [registry],
+      collect() {
+        this.set(inFlight());
+      },
     });
   }
 
-  record(observation: HttpObservation): void {
-    const method = methodLabel(observation.method);
-    const status = String(observation.status);
-    const path = this.#guard.admit(`${method} ${observation.path} ${status}`) ? observation.path : OVERFLOW;
-    const labels = { method, path, status_code: status };
-    this.#requests.inc(labels);
-    if (this.#exemplars) {
-      this.#duration.observe({
-        labels,
-        value: observation.seconds,
-        exemplarLabels: { request_id: observation.requestId },
-      } as never);
-    } else {
-      this.#duration.observe(labels, observation.seconds);
-    }
-    this.#requestSize.observe({ method, path }, observation.requestBytes);
-    this.#responseSize.observe(labels, observation.responseBytes);
+  /** A request arrived; `record` says it has been answered. */
+  started(): void {
+    this.#inFlight++;
   }
+
+  /** A request that `started` has been answered (or its client went away). */
+  record(observation: HttpObservation): void {
+    this.#inFlight--;
+    const method = methodLabel(observation.method);
+    const series =
+      this.#routes.get(observation.path)?.get(method)?.byStatus.get(observation.status) ??
+      this.#addSeries(observation.path, method, observation.status);
+    series.route.requestSize.observe(observation.requestBytes);
+    series.duration.observe(observation.seconds, this.#exemplarLabel && observation.requestId);
+    series.responseSize.observe(observation.responseBytes);
+  }
+
+  /** A new (method, path, status), or the OVERFLOW path's once the cap is reached. */
+  #addSeries(path: string, method: string, status: number): StatusSeries {
+    const labelPath = this.#seriesCount < this.#maxSeries ? path : OVERFLOW;
+    let byMethod = this.#routes.get(labelPath);
+    if (!byMethod) this.#routes.set(labelPath, (byMethod = new Map()));
+    let route = byMethod.get(method);
+    if (!route) {
+      route = { labels: { method, path: labelPath }, requestSize: new BucketCounts(BYTES_BUCKETS), byStatus: new Map() };
+      byMethod.set(method, route);
+    }
+    let series = route.byStatus.get(status);
+    if (!series) {
+      series = {
+        route,
+        labels: { ...route.labels, status_code: String(status) },
+        duration: new BucketCounts(SECONDS_BUCKETS, this.#exemplarLabel),
+        responseSize: new BucketCounts(BYTES_BUCKETS),
+      };
+      route.byStatus.set(status, series);
+      this.#seriesCount++;
+    }
+    return series;
+  }
+
+  #allStatusSeries(): StatusSeries[] {
+    const all: StatusSeries[] = [];
+    for (const byMethod of this.#routes.values()) {
+      for (const route of byMethod.values()) all.push(...route.byStatus.values());
+    }
+    return all;
+  }
+}
+
+/**
+ * Hands prom-client's registry a metric whose samples are built when scraped. The registry
+ * renders any object with name, help, type and get() (its own metric classes are such
+ * objects), in both exposition formats, exemplars included.
+ */
+function register(
+  registry: Registry<RegistryContentType>,
+  name: string,
+  type: 'counter' | 'histogram',
+  help: string,
+  collect: (into: Sample[]) => void,
+): void {
+  const metric = {
+    name,
+    help,
+    type,
+    aggregator: 'sum',
+    async get() {
+      const values: Sample[] = [];
+      collect(values);
+      return { name: metric.name, help, type, aggregator: 'sum', values };
+    },
+    reset() {},
+  };
+  registry.registerMetric(metric as unknown as Metric);
 }

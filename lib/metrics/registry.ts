@@ -1,4 +1,4 @@
-import { collectDefaultMetrics, Counter, Gauge, Registry, type RegistryContentType } from 'prom-client';
+import { collectDefaultMetrics, Gauge, Registry, type RegistryContentType } from 'prom-client';
 import { HttpMetrics, type HttpMetricsOptions } from './http-metrics.ts';
 
 /**
@@ -39,6 +39,9 @@ export type AnyRegistry = Registry<RegistryContentType>;
 const newRegistry = (contentType: RegistryContentType) =>
   new (Registry as unknown as new (type: RegistryContentType) => AnyRegistry)(contentType);
 
+// At run time a metric's type is the string Prometheus writes; the typings say it is an enum.
+const isCounter = (metric: { type: unknown }) => metric.type === 'counter';
+
 const wantsOpenMetrics = (accept: string | undefined) => accept !== undefined && accept.includes('application/openmetrics-text');
 
 /**
@@ -54,12 +57,12 @@ function renderer(registry: AnyRegistry) {
       const openMetrics = wantsOpenMetrics(accept);
       const contentType = openMetrics ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE;
       registry.setContentType(contentType);
-      const counters = registry.getMetricsAsArray().filter((metric) => metric instanceof Counter);
-      const names = counters.map((metric) => (metric as unknown as { name: string }).name);
+      const counters = registry.getMetricsAsArray().filter(isCounter);
+      const names = counters.map((metric) => metric.name);
       try {
         return { contentType, body: await registry.metrics() };
       } finally {
-        counters.forEach((metric, i) => ((metric as unknown as { name: string }).name = names[i]!));
+        counters.forEach((metric, i) => (metric.name = names[i]!));
       }
     };
     const result = queue.then(run, run);

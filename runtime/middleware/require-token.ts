@@ -1,7 +1,7 @@
 import type { MiddlewareHandler } from 'hono';
 import { matchToken, type ApiToken } from '../../lib/auth/tokens.ts';
 import { HttpError } from '../../lib/errors.ts';
-import type { AppEnv } from '../env.ts';
+import { observationOf, type AppEnv } from '../env.ts';
 
 const REALM = 'Bearer realm="repo-monitor"';
 
@@ -25,7 +25,8 @@ export function requireToken(tokens: readonly ApiToken[]): MiddlewareHandler<App
         headers: { 'www-authenticate': `${REALM}, error="invalid_token"` },
       });
     }
-    c.set('client', token.name);
+    const observation = observationOf(c);
+    if (observation) observation.client = token.name;
     await next();
   };
 }

@@ -22,7 +22,7 @@ export async function startInProcess(functions: ServiceFunction[], metricsOption
   const metrics = createMetrics({ version: 'test', exemplars: true, maxSeries: 2000, runtime: false, ...metricsOptions });
   const sync = createSyncDeps(config, { log });
   const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock(), sync }, log, metrics, functions });
-  const server = await startServer(app.fetch, { port: 0, host: '127.0.0.1' });
+  const server = await startServer(app, { port: 0, host: '127.0.0.1' });
   return {
     url: `http://127.0.0.1:${server.port}`,
     metrics,

@@ -32,7 +32,7 @@ beforeAll(async () => {
   registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock: systemClock });
   const sync = createSyncDeps(config, { log, observer: registerSyncMetrics(metrics.registry) });
   const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock(), sync }, log, metrics });
-  server = await startServer(app.fetch, { port: 0, host: '127.0.0.1' });
+  server = await startServer(app, { port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
   await server?.close(0);

@@ -117,7 +117,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   });
   const deps: SharedDeps = { config, db, clock, locks: new KeyedLock(), sync };
   const app = createApp({ deps, log, metrics });
-  const server: RunningServer = await startServer(app.fetch, { port: 0, host: '127.0.0.1' });
+  const server: RunningServer = await startServer(app, { port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${server.port}`;
 
   return {
