@@ -13,13 +13,20 @@ export interface Exemplar {
 export interface Sample {
   /** The sample's own name (http_x_bucket); a counter's is left out, the registry writes it per format. */
   metricName?: string;
+  /** The sample's own labels (le); the series' labels go in sharedLabels. */
   labels: Record<string, string | number>;
+  /** The same object for every sample of a series: prom-client formats it once per scrape. */
+  sharedLabels: Record<string, string | number>;
   value: number;
   exemplar?: Exemplar;
 }
 
+const NO_LABELS = {};
+
 export class BucketCounts {
   readonly #bounds: readonly number[];
+  /** `{ le }` per bucket, +Inf last: the same objects in every scrape. */
+  readonly #leLabels: readonly { le: number | string }[];
   /** Per bucket, not cumulative; the last one is +Inf. */
   readonly #counts: Float64Array;
   #sum = 0;
@@ -32,6 +39,7 @@ export class BucketCounts {
   /** With `exemplarLabel` (e.g. request_id), each bucket keeps its latest observation's id. */
   constructor(bounds: readonly number[], exemplarLabel?: string) {
     this.#bounds = bounds;
+    this.#leLabels = [...bounds.map((le) => ({ le })), { le: '+Inf' }];
     this.#counts = new Float64Array(bounds.length + 1);
     this.#exemplarLabel = exemplarLabel;
     if (exemplarLabel) {
@@ -63,11 +71,7 @@ export class BucketCounts {
     let cumulative = 0;
     for (let bucket = 0; bucket <= this.#bounds.length; bucket++) {
       cumulative += this.#counts[bucket]!;
-      const sample: Sample = {
-        metricName: `${name}_bucket`,
-        labels: { le: bucket < this.#bounds.length ? this.#bounds[bucket]! : '+Inf', ...labels },
-        value: cumulative,
-      };
+      const sample: Sample = { metricName: `${name}_bucket`, labels: this.#leLabels[bucket]!, sharedLabels: labels, value: cumulative };
       const exemplarId = this.#exemplarIds?.[bucket];
       if (exemplarId) {
         sample.exemplar = {
@@ -78,7 +82,7 @@ export class BucketCounts {
       }
       into.push(sample);
     }
-    into.push({ metricName: `${name}_sum`, labels, value: this.#sum });
-    into.push({ metricName: `${name}_count`, labels, value: this.#count });
+    into.push({ metricName: `${name}_sum`, labels: NO_LABELS, sharedLabels: labels, value: this.#sum });
+    into.push({ metricName: `${name}_count`, labels: NO_LABELS, sharedLabels: labels, value: this.#count });
   }
 }

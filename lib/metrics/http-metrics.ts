@@ -68,7 +68,7 @@ export class HttpMetrics {
     const all = () => this.#allStatusSeries();
     register(registry, 'http_requests_total', 'counter',
       'HTTP requests answered, by method, route template and status code (499: client went away first).',
-      (into) => all().forEach((series) => into.push({ labels: series.labels, value: series.duration.count })),
+      (into) => all().forEach((series) => into.push({ labels: {}, sharedLabels: series.labels, value: series.duration.count })),
     );
     register(registry, 'http_request_duration_seconds', 'histogram',
       'Time from the request reaching the app to the last byte of the response being written.',
@@ -156,15 +156,22 @@ function register(
   help: string,
   collect: (into: Sample[]) => void,
 ): void {
+  const scrape = () => {
+    const values: Sample[] = [];
+    collect(values);
+    return { name: metric.name, help, type, aggregator: 'sum', values };
+  };
   const metric = {
     name,
     help,
     type,
     aggregator: 'sum',
+    // What the registry renders from (as it does for its own histograms): series labels shared.
+    getForPromString: async () => scrape(),
+    // The same samples with all their labels on each, as prom-client's get() gives them.
     async get() {
-      const values: Sample[] = [];
-      collect(values);
-      return { name: metric.name, help, type, aggregator: 'sum', values };
+      const data = scrape();
+      return { ...data, values: data.values.map(({ sharedLabels, ...sample }) => ({ ...sample, labels: { ...sample.labels, ...sharedLabels } })) };
     },
     reset() {},
   };
