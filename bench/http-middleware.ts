@@ -1,6 +1,6 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, statSync } from 'node:fs';
+import { openSync, closeSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,6 +44,7 @@ async function startVariant(variant: Variant) {
   return {
     port,
     logFile,
+    cpuSeconds: () => cpuSecondsOf(child.pid!),
     stop: () => new Promise<void>((resolve) => (child.kill('SIGTERM'), child.once('exit', () => resolve()))),
   };
 }
@@ -53,6 +54,20 @@ interface Run {
   p50: number;
   p99: number;
   errors: number;
+  /** Requests answered in the run, to put the server's CPU time per request. */
+  total: number;
+  /** The server process's CPU time (user + system, all threads) per request; NaN off Linux. */
+  cpuUs?: number;
+}
+
+/** A process's CPU time so far, from /proc (Linux; in USER_HZ, which is 100 there). */
+function cpuSecondsOf(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
 }
 
 async function load(port: number, seconds: number): Promise<Run> {
@@ -70,6 +85,7 @@ async function loadWithAutocannon(port: number, seconds: number): Promise<Run> {
     p50: result.latency.p50,
     p99: result.latency.p99,
     errors: result.errors + result.non2xx + result.timeouts,
+    total: result.requests.total,
   };
 }
 
@@ -81,27 +97,33 @@ async function benchmarkMiddleware() {
     for (const variant of variants) {
       const server = await startVariant(variant);
       await load(server.port, 1); // warm-up: JIT, connection pool
+      const cpuBefore = server.cpuSeconds();
       const run = await load(server.port, SECONDS);
+      run.cpuUs = ((server.cpuSeconds() - cpuBefore) / run.total) * 1e6;
       const logBytes = statSync(server.logFile).size;
       await server.stop();
       runs.get(variant)!.push(run);
       console.log(
-        `round ${round} ${variant.padEnd(22)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  errors ${run.errors}` +
+        `round ${round} ${variant.padEnd(22)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  ${run.cpuUs!.toFixed(1)} µs CPU/req  errors ${run.errors}` +
           (logBytes ? `  log ${(logBytes / 1e6).toFixed(1)} MB` : ''),
       );
     }
   }
-  const bare = median(runs.get('bare')!.map((run) => run.rps));
+  const medianOf = (variant: Variant, pick: (run: Run) => number) => median(runs.get(variant)!.map(pick));
+  const bare = medianOf('bare', (run) => run.rps);
+  const bareCpu = medianOf('bare', (run) => run.cpuUs!);
   console.log(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections:`);
-  console.log('variant                  req/s  p50 ms p99 ms  vs bare Hono');
+  console.log('variant                  req/s  p50 ms p99 ms  vs bare Hono   server CPU µs/req  vs bare');
   for (const variant of variants) {
-    const rps = median(runs.get(variant)!.map((run) => run.rps));
-    const p50 = median(runs.get(variant)!.map((run) => run.p50));
-    const p99 = median(runs.get(variant)!.map((run) => run.p99));
+    const rps = medianOf(variant, (run) => run.rps);
+    const cpu = medianOf(variant, (run) => run.cpuUs!);
     console.log(
-      `${variant.padEnd(22)} ${rps.toFixed(0).padStart(7)} ${p50.toFixed(2).padStart(6)} ${p99.toFixed(2).padStart(6)}   ${((rps / bare) * 100).toFixed(0)} %`,
+      `${variant.padEnd(22)} ${rps.toFixed(0).padStart(7)} ${medianOf(variant, (run) => run.p50).toFixed(2).padStart(6)} ` +
+        `${medianOf(variant, (run) => run.p99).toFixed(2).padStart(6)}   ${((rps / bare) * 100).toFixed(0).padStart(3)} %        ` +
+        `${cpu.toFixed(1).padStart(6)}         ${((bareCpu / cpu) * 100).toFixed(0).padStart(3)} %`,
     );
   }
+  console.log('(CPU "vs bare": bare Hono\'s CPU per request over this variant\'s, i.e. the share of throughput left on a saturated core)');
 }
 
 async function benchmarkScrape() {
