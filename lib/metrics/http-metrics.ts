@@ -10,7 +10,7 @@ import { BucketCounts, type Sample } from './bucket-counts.ts';
  * Requests are counted here, in plain per-series counters, and handed to prom-client's
  * registry only when scraped: prom-client's own Counter and Histogram validate and hash the
  * labels and turn bucket bounds into strings on every observation, which cost more than the
- * rest of the request's bookkeeping together (see README, "What the middleware costs").
+ * rest of the request's bookkeeping together (README, "Performance").
  */
 export const UNMATCHED = '__unmatched__';
 export const OVERFLOW = '__overflow__';
@@ -71,7 +71,7 @@ export class HttpMetrics {
       (into) => all().forEach((series) => into.push({ labels: {}, sharedLabels: series.labels, value: series.duration.count })),
     );
     register(registry, 'http_request_duration_seconds', 'histogram',
-      'Time from the request reaching the app to the last byte of the response being written.',
+      'Time from the request reaching the server to the last byte of the response being written.',
       (into) => all().forEach((series) => series.duration.samples('http_request_duration_seconds', series.labels, into)),
     );
     register(registry, 'http_request_size_bytes', 'histogram', 'Request body bytes received.', (into) => {
@@ -146,8 +146,8 @@ export class HttpMetrics {
 
 /**
  * Hands prom-client's registry a metric whose samples are built when scraped. The registry
- * renders any object with name, help, type and get() (its own metric classes are such
- * objects), in both exposition formats, exemplars included.
+ * renders any object with name, help, type and get() or getForPromString() (its own metric
+ * classes are such objects), in both exposition formats, exemplars included.
  */
 function register(
   registry: Registry<RegistryContentType>,
