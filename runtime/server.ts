@@ -46,9 +46,10 @@ export function startServer(app: ServedApp, options: { port: number; host: strin
       return listener(request, response);
     });
     // Expect: anything but 100-continue.
-    server.on('checkExpectation', (_request: IncomingMessage, response: ServerResponse) =>
-      answerWithoutApp(response, 417, 'expectation_failed', 'Only Expect: 100-continue is supported.'),
-    );
+    server.on('checkExpectation', (request: CountingRequest, response: ObservedResponse) => {
+      observe?.(request, response);
+      answerWithoutApp(response, 417, 'expectation_failed', 'Only Expect: 100-continue is supported.');
+    });
     server.on('clientError', answerClientError);
     // CONNECT is for proxies; without a listener Node would drop the connection unanswered.
     server.on('connect', (_request: IncomingMessage, socket: Socket) =>
