@@ -12,11 +12,24 @@ export type SharedDeps = Omit<FunctionDeps, 'log'>;
 
 const hasJsonBody = (route: RouteConfig) => Boolean(route.request?.body?.content?.['application/json']);
 
-/** Declared JSON bodies must come as JSON; anything else is 415, before validation sees it. */
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/**
+ * Declared JSON bodies must come as JSON (415 otherwise) in valid UTF-8 (RFC 8259 §8.1; 400
+ * otherwise), before validation sees them: Hono decodes leniently, and a byte that is not
+ * UTF-8 would be stored as U+FFFD, silently changing what the client sent. The bytes read
+ * here are kept by Hono for the validator.
+ */
 const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
   const type = c.req.header('content-type') ?? '';
   if (!/^application\/(?:[\w.+-]+\+)?json\s*(?:;|$)/i.test(type)) {
     throw new HttpError(415, 'unsupported_media_type', 'Send the body as JSON with Content-Type: application/json.');
+  }
+  try {
+    strictUtf8.decode(await c.req.arrayBuffer());
+  } catch (error) {
+    if (!(error instanceof TypeError)) throw error;
+    throw new HttpError(400, 'invalid_json', 'The request body is not valid UTF-8.');
   }
   await next();
 };
@@ -56,7 +69,8 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, dep
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   const tokenNeeded = needsToken(fn, deps);
   if (tokenNeeded) middleware.push(requireToken(deps.config.API_TOKENS));
-  if (hasJsonBody(fn.route)) middleware.push(requireJson, limitBody(options.maxBodyBytes));
+  // The size limit first: requireJson reads the body.
+  if (hasJsonBody(fn.route)) middleware.push(limitBody(options.maxBodyBytes), requireJson);
   // The OpenAPI document says which operations need the token (scheme registered in app.ts).
   const security = tokenNeeded ? [{ [BEARER_SCHEME]: [] }] : undefined;
   const route = middleware.length > 0 || security ? { ...fn.route, middleware, ...(security && { security }) } : fn.route;

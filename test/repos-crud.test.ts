@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mongodbUri, uniqueDbName } from './helpers/database.ts';
-import { call, startService, type RunningService } from './helpers/service.ts';
+import { call, startService, TEST_TOKEN, type RunningService } from './helpers/service.ts';
 
 let service: RunningService;
 const api = (method: string, path: string, options?: Parameters<typeof call>[3]) =>
@@ -73,6 +73,22 @@ describe('POST /repos', () => {
       415,
       'unsupported_media_type',
     );
+  });
+
+  it('rejects a body that is not valid UTF-8 with 400 instead of storing altered text', async () => {
+    const bytes = Buffer.concat([Buffer.from('{"owner":"utf8","name":"notes","notes":"a'), Buffer.from([0xff, 0xfe]), Buffer.from('b"}')]);
+    const response = await fetch(`${service.url}/repos`, {
+      method: 'POST',
+      body: bytes,
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${TEST_TOKEN}` },
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { code: string } }).error.code).toBe('invalid_json');
+    expect((await api('GET', '/repos/utf8/notes')).status).toBe(404);
+    // Valid multi-byte text still goes through untouched.
+    const fine = await api('POST', '/repos', { body: { owner: 'utf8', name: 'notes', notes: 'aé€😀b' } });
+    expect(fine.status).toBe(201);
+    expect(fine.json).toMatchObject({ notes: 'aé€😀b' });
   });
 
   it('rejects a body over the size limit with 413', async () => {
