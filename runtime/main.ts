@@ -89,11 +89,18 @@ const scheduler =
         run: () => syncFunction.handler({ params: {}, query: {}, headers: {}, body: undefined } as never, { ...deps, log, sync: scheduledSync }),
       });
 
+const HARD_EXIT_AFTER_GRACE_MS = 5_000;
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   log.info('shutting down', { signal, grace_ms: config.SHUTDOWN_GRACE_MS });
+  // Should closing ever stall (a connection or the database client that never finishes),
+  // leave anyway, saying so, rather than wait for the orchestrator's SIGKILL.
+  setTimeout(() => {
+    log.error('shutdown did not finish in time; exiting', { signal, waited_ms: config.SHUTDOWN_GRACE_MS + HARD_EXIT_AFTER_GRACE_MS });
+    process.exit(1);
+  }, config.SHUTDOWN_GRACE_MS + HARD_EXIT_AFTER_GRACE_MS).unref();
   scheduler?.stop();
   const [aborted] = await Promise.all([sync.runs.drain(config.SHUTDOWN_GRACE_MS), server?.close(config.SHUTDOWN_GRACE_MS)]);
   if (aborted > 0) log.warn('sync runs still going after the grace period were aborted', { aborted });
