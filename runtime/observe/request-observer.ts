@@ -13,9 +13,9 @@ import { newRequestId } from './request-id.ts';
  * returns.
  *
  * This lives in the HTTP server, in front of Hono, not in a Hono middleware: any middleware
- * takes Hono off its fast path (an async layer per request), which alone cost 8 % of a
+ * takes Hono off its fast path (an async layer per request), which alone cost 3-8 % of a
  * trivial route's throughput, and the service had three; the whole observation here costs
- * about 17 % (README, "Performance"). It also sees what never reaches the app: a missing
+ * about 15 % (README, "Performance"). It also sees what never reaches the app: a missing
  * Host header, a body over the limit, a URL the adapter cannot parse.
  */
 const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{8,128}$/;
