@@ -50,12 +50,11 @@ export function instrumentApp<App extends Hono<AppEnv>>(app: App, options: Entry
     if (mayHaveBody(request.method) && declaredLength(request, env) > maxBodyBytes) {
       return errorAnswer(new HttpError(413, 'payload_too_large', `Request bodies are limited to ${maxBodyBytes} bytes.`));
     }
-    const failed = (error: unknown) => errorAnswer(toHttpError(error, observation?.log ?? log));
     try {
       const response = honoFetch(request, env, executionContext as never);
-      return response instanceof Promise ? response.catch(failed) : response;
+      return response instanceof Promise ? response.catch((error: unknown) => thrownAnswer(error, observation?.log ?? log)) : response;
     } catch (error) {
-      return failed(error);
+      return thrownAnswer(error, observation?.log ?? log);
     }
   };
   const skip = unobserved && ((url: string) => unobserved.has(pathOf(url)));
@@ -75,6 +74,9 @@ const pathOf = (url: string) => {
   const query = url.indexOf('?');
   return query === -1 ? url : url.slice(0, query);
 };
+
+/** Anything Hono let through (it hands only Errors to onError), logged and answered as JSON. */
+const thrownAnswer = (error: unknown, log: Logger) => errorAnswer(toHttpError(error, log));
 
 function errorAnswer(error: HttpError): Response {
   return Response.json(error.toBody(), { status: error.status, headers: error.headers });

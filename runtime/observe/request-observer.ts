@@ -126,8 +126,9 @@ export class RequestObservation {
 }
 
 /**
- * Content-Length when declared (Node refuses a body that does not match it, and a body the app
- * never read is not counted as it is drained), otherwise the bytes the parser handed over.
+ * Content-Length when declared: Node refuses a body that does not match it, and a body the app
+ * never reads is drained without passing through CountingRequest.push, so counting alone would
+ * miss it. Otherwise (chunked) the bytes the parser handed over.
  */
 function receivedBytes(request: CountingRequest): number {
   const declared = request.headers['content-length'];
