@@ -50,10 +50,10 @@ export function startServer(app: ServedApp, options: { port: number; host: strin
       observe?.(request, response);
       answerWithoutApp(response, 417, 'expectation_failed', 'Only Expect: 100-continue is supported.');
     });
-    server.on('clientError', answerClientError);
+    server.on('clientError', (error: Error & { code?: string }, socket: ConnectionSocket) => answerClientError(error, socket, observe));
     // CONNECT is for proxies; without a listener Node would drop the connection unanswered.
     server.on('connect', (_request: IncomingMessage, socket: Socket) =>
-      writeRawError(socket, 400, 'bad_request', 'CONNECT is not supported: this is not a proxy.'),
+      writeRawResponse(socket, 400, errorEnvelope('bad_request', 'CONNECT is not supported: this is not a proxy.')),
     );
     const connections = trackConnections(server);
     server.once('error', reject);
@@ -149,16 +149,19 @@ const CLIENT_ERRORS: Record<string, { status: number; code: string }> = {
 /**
  * Requests Node's HTTP parser rejects (malformed request line or headers, headers over the
  * size limit, too slow) have no request or response object: the answer is written straight
- * to the socket, under the same conditions as Node's own (nothing of another response sent).
+ * to the socket, under the same conditions as Node's own (nothing of another response sent),
+ * and the observer counts and logs it like any other answer.
  */
-function answerClientError(error: Error & { code?: string }, socket: ConnectionSocket): void {
+function answerClientError(error: Error & { code?: string }, socket: ConnectionSocket, observe: RequestObserver | undefined): void {
   const current = socket._httpMessage;
   if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
     socket.destroy();
     return;
   }
   const { status, code } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, code: 'bad_request' };
-  writeRawError(socket, status, code, `${STATUS_CODES[status]}: the request could not be read.`);
+  const body = errorEnvelope(code, `${STATUS_CODES[status]}: the request could not be read.`);
+  const requestId = observe?.unreadable({ status, remoteAddress: socket.remoteAddress, responseBytes: Buffer.byteLength(body), reason: error.code });
+  writeRawResponse(socket, status, body, requestId);
 }
 
 /**
@@ -166,10 +169,10 @@ function answerClientError(error: Error & { code?: string }, socket: ConnectionS
  * out, as Node does: ending our side alone would leave it open (half-closed, no longer read)
  * for as long as the client keeps its side open, e.g. while still sending a large body.
  */
-function writeRawError(socket: Socket, status: number, code: string, message: string): void {
-  const body = errorEnvelope(code, message);
+function writeRawResponse(socket: Socket, status: number, body: string, requestId?: string): void {
+  const idHeader = requestId === undefined ? '' : `X-Request-Id: ${requestId}\r\n`;
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\n${idHeader}` +
       `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
     () => socket.destroy(),
   );

@@ -95,7 +95,7 @@ describe('request metrics on the running service', () => {
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__unmatched__', status_code: '404' })?.value).toBe(2);
   });
 
-  it('counts requests answered before the app, each with a request id: no Host header, a bad Expect, a body over the limit', async () => {
+  it('counts requests answered before the app, each with a request id: unreadable, no Host header, a bad Expect, a body over the limit', async () => {
     const port = Number(new URL(service.url).port);
     const hostless = parseResponse(await exchange(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'));
     expect(hostless.status).toBe(400);
@@ -103,6 +103,9 @@ describe('request metrics on the running service', () => {
     const badExpect = parseResponse(await exchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-banana\r\nConnection: close\r\n\r\n'));
     expect(badExpect.status).toBe(417);
     expect(badExpect.headers['x-request-id']).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    const unreadable = parseResponse(await exchange(port, 'G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(unreadable.status).toBe(400);
+    expect(unreadable.headers['x-request-id']).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
     const oversized = 'x'.repeat(70_000);
     const tooLarge = await call(service.url, 'POST', '/repos', { rawBody: oversized, headers: { 'content-type': 'application/json' } });
     expect(tooLarge.status).toBe(413);
@@ -111,6 +114,10 @@ describe('request metrics on the running service', () => {
     const m = await scrape(service.url);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__unmatched__', status_code: '400' })?.value).toBe(1);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__unmatched__', status_code: '417' })?.value).toBe(1);
+    // Refused by Node's parser: no method to speak of, no duration.
+    expect(sampleOf(m, 'http_requests_total', { method: '_OTHER', path: '__unmatched__', status_code: '400' })?.value).toBe(1);
+    const unreadableSize = sampleOf(m, 'http_response_size_bytes', { method: '_OTHER', path: '__unmatched__', status_code: '400' });
+    expect(unreadableSize?.sum).toBe(Buffer.byteLength(unreadable.body));
     // Refused before the route ran, still labelled with the route it was sent to.
     expect(sampleOf(m, 'http_requests_total', { method: 'POST', path: '/repos', status_code: '413' })?.value).toBe(1);
     const received = sampleOf(m, 'http_request_size_bytes', { method: 'POST', path: '/repos' });

@@ -7,6 +7,7 @@ import { defineFunction, type ServiceFunction } from '../lib/function.ts';
 import { Logger, type LoggerOptions } from '../lib/logging/logger.ts';
 import { startInProcess } from './helpers/in-process.ts';
 import { mongodbUri, uniqueDbName } from './helpers/database.ts';
+import { exchange, parseResponse } from './hardening/lib/raw-http.ts';
 import { parseLogfmt, parseLogfmtPairs } from './helpers/logs.ts';
 import { call, startService, TEST_TOKEN, type RunningService } from './helpers/service.ts';
 
@@ -146,6 +147,23 @@ describe('logs of the running service', () => {
     });
     expect(Number(access.duration_ms)).toBeGreaterThan(0);
     expect(Date.parse(access.tsp!)).not.toBeNaN();
+  });
+
+  it('writes an access line for a request Node could not even parse, with the id it answered with', async () => {
+    const answer = parseResponse(await exchange(Number(new URL(service.url).port), 'GET /a b HTTP/1.1\r\nHost: x\r\n\r\n'));
+    expect(answer.status).toBe(400);
+    const id = answer.headers['x-request-id']!;
+    await service.waitForLine(new RegExp(`msg=request .*request_id=${id}`));
+    const [line] = parseLogfmt(service.lines.filter((l) => l.includes(`request_id=${id}`)));
+    expect(line).toMatchObject({
+      lvl: 'INFO',
+      file: 'runtime/observe/request-observer.ts',
+      remote_addr: '127.0.0.1',
+      path: '__unmatched__',
+      status_code: '400',
+      res_bytes: String(answer.body.length),
+      error: 'HPE_INVALID_CONSTANT', // llhttp's code for a request line it cannot read
+    });
   });
 
   it('logs an unexpected error once, with its stack, and the access line says 500', async () => {

@@ -1,6 +1,6 @@
 import type { CallSite, Logger } from '../../lib/logging/logger.ts';
 import { redactText } from '../../lib/logging/redact.ts';
-import { UNMATCHED } from '../../lib/metrics/http-metrics.ts';
+import { OTHER_METHOD, UNMATCHED } from '../../lib/metrics/http-metrics.ts';
 import type { Metrics } from '../../lib/metrics/registry.ts';
 import type { CountingRequest, ObservedResponse } from './messages.ts';
 import { newRequestId } from './request-id.ts';
@@ -30,20 +30,55 @@ export interface ObserverOptions {
   skip?: (url: string) => boolean;
 }
 
-export type RequestObserver = (request: CountingRequest, response: ObservedResponse) => void;
+/** What Node's HTTP parser refused, answered straight on the socket (runtime/server.ts). */
+export interface UnreadableRequest {
+  status: number;
+  remoteAddress: string | undefined;
+  responseBytes: number;
+  /** Node's error code, e.g. HPE_INVALID_METHOD. */
+  reason: string | undefined;
+}
+
+export interface RequestObserver {
+  (request: CountingRequest, response: ObservedResponse): void;
+  /**
+   * A request refused before Node made a request object of it (malformed request line or
+   * headers, headers too large, too slow): counted under `_OTHER` and `__unmatched__` with
+   * no duration (the parser says nothing of when it began) and logged. Returns its id.
+   */
+  unreadable(request: UnreadableRequest): string;
+}
 
 interface Shared extends ObserverOptions {
-  /** The access line is always written from the same line: found once (Logger.logFrom). */
+  /** The access lines are always written from the same lines: found once (Logger.logFrom). */
   accessLineSite: CallSite | undefined;
+  unreadableLineSite: CallSite | undefined;
 }
 
 export function createRequestObserver(options: ObserverOptions): RequestObserver {
-  const shared: Shared = { ...options, accessLineSite: undefined };
-  return (request, response) => {
+  const shared: Shared = { ...options, accessLineSite: undefined, unreadableLineSite: undefined };
+  const observe = (request: CountingRequest, response: ObservedResponse) => {
     if (options.skip?.(request.url ?? '')) return;
     response.observation = new RequestObservation(shared, request, response);
     response.on('close', endObservation);
   };
+  return Object.assign(observe, { unreadable: (request: UnreadableRequest) => recordUnreadable(shared, request) });
+}
+
+function recordUnreadable(shared: Shared, { status, remoteAddress, responseBytes, reason }: UnreadableRequest): string {
+  const requestId = newRequestId();
+  const observation = { method: OTHER_METHOD, path: UNMATCHED, status, seconds: 0, requestBytes: 0, responseBytes, requestId };
+  shared.metrics?.http.started();
+  shared.metrics?.http.record(observation);
+  shared.unreadableLineSite = shared.log.logFrom(shared.unreadableLineSite, 'info', 'request', {
+    request_id: requestId,
+    remote_addr: remoteAddress ?? '',
+    path: UNMATCHED,
+    status_code: status,
+    res_bytes: responseBytes,
+    error: reason,
+  });
+  return requestId;
 }
 
 // One listener function for every response, no closure per request.
