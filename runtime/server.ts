@@ -29,10 +29,10 @@ export interface ServedApp {
 
 export function startServer(app: ServedApp, options: { port: number; host: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    // A request the adapter cannot turn into a Request (a backslash in the path, `*`, a bad
-    // Host header), or a fetch that fails outright.
     // The adapter types its env with Node's base classes; this server creates the subclasses below.
     const fetch = app.fetch as Parameters<typeof getRequestListener>[0];
+    // errorHandler: a request the adapter cannot turn into a Request (a backslash in the path,
+    // `*`, a bad Host header), or a fetch that fails outright.
     const listener = getRequestListener(fetch, { hostname: options.host, errorHandler: answerRequestError });
     const observe = app.observe;
     // The request and response classes count body bytes and carry the observation.
