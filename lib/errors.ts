@@ -46,6 +46,9 @@ export const databaseUnavailable = () =>
     headers: { 'retry-after': '5' },
   });
 
+export const payloadTooLarge = (maxBytes: number) =>
+  new HttpError(413, 'payload_too_large', `Request bodies are limited to ${maxBytes} bytes.`);
+
 export const requestAborted = () =>
   new HttpError(400, 'request_aborted', 'The connection closed before the request body had arrived.');
 

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { HttpError } from '../lib/errors.ts';
+import { payloadTooLarge, type HttpError } from '../lib/errors.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { UNMATCHED } from '../lib/metrics/http-metrics.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
@@ -48,7 +48,7 @@ export function instrumentApp<App extends Hono<AppEnv>>(app: App, options: Entry
     const observation = env?.outgoing?.observation;
     if (observation) observation.path = routeOf(request);
     if (mayHaveBody(request.method) && declaredLength(request, env) > maxBodyBytes) {
-      return errorAnswer(new HttpError(413, 'payload_too_large', `Request bodies are limited to ${maxBodyBytes} bytes.`));
+      return errorAnswer(payloadTooLarge(maxBodyBytes));
     }
     try {
       const response = honoFetch(request, env, executionContext as never);

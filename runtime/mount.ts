@@ -1,7 +1,7 @@
 import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { HttpError } from '../lib/errors.ts';
+import { HttpError, payloadTooLarge } from '../lib/errors.ts';
 import type { FunctionDeps, FunctionInput, FunctionResult, ServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { observationOf, type AppEnv } from './env.ts';
@@ -42,7 +42,7 @@ const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
   bodyLimit({
     maxSize: maxBytes,
     onError: () => {
-      throw new HttpError(413, 'payload_too_large', `Request bodies are limited to ${maxBytes} bytes.`);
+      throw payloadTooLarge(maxBytes);
     },
   });
 
