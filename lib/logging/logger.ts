@@ -64,22 +64,7 @@ export class Logger {
   readonly #boundLogfmt: string;
 
   constructor(options: LoggerOptions = {}, bound: Fields = {}, core?: Core) {
-    const proc = `${process.pid}:${threadId}`;
-    const now = options.now;
-    this.#core = core ?? {
-      minSeverity: SEVERITY[options.level ?? 'info'],
-      format: options.format ?? 'logfmt',
-      write: options.write ?? writeStdout,
-      callSite: options.callSite ?? true,
-      timestamp: now ? () => now().toISOString() : cachedTimestamp(),
-      levelAndProc: {
-        debug: ` lvl=DEBUG proc=${proc} `,
-        info: ` lvl=INFO proc=${proc} `,
-        warn: ` lvl=WARN proc=${proc} `,
-        error: ` lvl=ERROR proc=${proc} `,
-      },
-      proc,
-    };
+    this.#core = core ?? newCore(options);
     this.#bound = bound;
     this.#boundLogfmt = encodeFields(bound);
   }
@@ -141,6 +126,23 @@ export class Logger {
     core.write(`${line}\n`);
     return site;
   }
+}
+
+/** What a root logger and all its children share; worked out once, not per child. */
+function newCore(options: LoggerOptions): Core {
+  const proc = `${process.pid}:${threadId}`;
+  const now = options.now;
+  const levelAndProc = {} as Record<Level, string>;
+  for (const level of Object.keys(LEVEL_NAME) as Level[]) levelAndProc[level] = ` lvl=${LEVEL_NAME[level]} proc=${proc} `;
+  return {
+    minSeverity: SEVERITY[options.level ?? 'info'],
+    format: options.format ?? 'logfmt',
+    write: options.write ?? writeStdout,
+    callSite: options.callSite ?? true,
+    timestamp: now ? () => now().toISOString() : cachedTimestamp(),
+    levelAndProc,
+    proc,
+  };
 }
 
 /** Everything after the timestamp up to the custom fields: ` lvl=.. proc=.. file=.. line=.. msg=..`. */
