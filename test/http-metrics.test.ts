@@ -6,7 +6,7 @@ import { mongodbUri, uniqueDbName } from './helpers/database.ts';
 import { exchange, parseResponse } from './hardening/lib/raw-http.ts';
 import { startInProcess } from './helpers/in-process.ts';
 import { bucketCount, parseMetrics, sampleOf, scrape, seriesCount } from './helpers/metrics.ts';
-import { call, startService, TEST_TOKEN, type RunningService } from './helpers/service.ts';
+import { call, startService, TEST_TOKEN, GENERATED_REQUEST_ID, type RunningService } from './helpers/service.ts';
 
 /** Sends a raw HTTP request (any method, chunked bodies) and resolves with the status. */
 function rawRequest(url: string, options: { method: string; path: string; chunks?: string[]; headers?: Record<string, string> }) {
@@ -99,17 +99,17 @@ describe('request metrics on the running service', () => {
     const port = Number(new URL(service.url).port);
     const hostless = parseResponse(await exchange(port, 'GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n'));
     expect(hostless.status).toBe(400);
-    expect(hostless.headers['x-request-id']).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(hostless.headers['x-request-id']).toMatch(GENERATED_REQUEST_ID);
     const badExpect = parseResponse(await exchange(port, 'GET /healthz HTTP/1.1\r\nHost: x\r\nExpect: 100-banana\r\nConnection: close\r\n\r\n'));
     expect(badExpect.status).toBe(417);
-    expect(badExpect.headers['x-request-id']).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(badExpect.headers['x-request-id']).toMatch(GENERATED_REQUEST_ID);
     const unreadable = parseResponse(await exchange(port, 'G(T /healthz HTTP/1.1\r\nHost: x\r\n\r\n'));
     expect(unreadable.status).toBe(400);
-    expect(unreadable.headers['x-request-id']).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(unreadable.headers['x-request-id']).toMatch(GENERATED_REQUEST_ID);
     const oversized = 'x'.repeat(70_000);
     const tooLarge = await call(service.url, 'POST', '/repos', { rawBody: oversized, headers: { 'content-type': 'application/json' } });
     expect(tooLarge.status).toBe(413);
-    expect(tooLarge.headers.get('x-request-id')).toMatch(/^[0-9a-f]{16}-[0-9a-z]+$/);
+    expect(tooLarge.headers.get('x-request-id')).toMatch(GENERATED_REQUEST_ID);
 
     const m = await scrape(service.url);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__unmatched__', status_code: '400' })?.value).toBe(1);

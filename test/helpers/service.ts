@@ -6,6 +6,8 @@ const MAIN = fileURLToPath(new URL('../../runtime/main.ts', import.meta.url));
 
 /** The write token every test service accepts (API_TOKENS=test:<this>); `call` sends it by default. */
 export const TEST_TOKEN = 'test-token-0123456789abcdef';
+/** What a generated X-Request-Id looks like: the process's random prefix and a counter (runtime/observe/request-id.ts). */
+export const GENERATED_REQUEST_ID = /^[0-9a-f]{16}-[0-9a-z]+$/;
 
 export interface RunningService {
   url: string;
