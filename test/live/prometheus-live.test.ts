@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub } from '../../tools/fake-github/server.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedded-mongo.ts';
 import { call, startService, type RunningService } from '../helpers/service.ts';
-import { alertRules, dashboardQueries, requireTool, RULES_DIR, ruleFiles } from '../monitoring/helpers.ts';
+import { alertRules, dashboardQueries, RULES_DIR, ruleFiles, toolPath } from '../monitoring/helpers.ts';
 
 /**
  * The monitoring as it runs: a real Prometheus on loopback scrapes a real API process and a
@@ -67,7 +67,6 @@ describe('a real Prometheus scraping the running service', () => {
   };
 
   beforeAll(async () => {
-    requireTool('prometheus');
     upstream = await startFakeGitHub({ port: 0, changeEverySeconds: 1 });
     // A database of this test's own, so that it can take it away for a moment: the 5xx
     // panels and the database alert need a few real 503s to have data.
@@ -108,7 +107,7 @@ describe('a real Prometheus scraping the running service', () => {
     };
     writeFileSync(join(dataDir, 'prometheus.yml'), JSON.stringify(config));
     prometheus = spawn(
-      'prometheus',
+      toolPath('prometheus'),
       [
         `--config.file=${join(dataDir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${join(dataDir, 'data')}`,
