@@ -9,7 +9,7 @@ import { jsonContent } from '../lib/openapi.ts';
  * database's own error text goes to the log, never to the client (it can name hosts, users
  * and internal addresses).
  */
-export const downReasons = ['connection_refused', 'host_not_found', 'timeout', 'auth_failed', 'error'] as const;
+export const downReasons = ['connection_refused', 'host_not_found', 'timeout', 'auth_failed', 'disconnected', 'error'] as const;
 export type DownReason = (typeof downReasons)[number];
 
 export default defineFunction({
@@ -55,5 +55,6 @@ export function reasonOf(error: unknown): DownReason {
   if (/ENOTFOUND|EAI_AGAIN/.test(text)) return 'host_not_found';
   if (/AuthenticationFailed|Authentication failed/.test(text)) return 'auth_failed';
   if (/Timeout|timed out|ServerSelection/i.test(text)) return 'timeout';
+  if (/TopologyClosed|NotConnected/.test(text)) return 'disconnected';
   return 'error';
 }

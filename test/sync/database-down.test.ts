@@ -38,6 +38,18 @@ afterAll(async () => {
   await github?.stop();
 });
 
+describe('GET /readyz with the database down', () => {
+  // First: the driver's first failed connection closes its topology, and later calls say only that.
+  it('names the dependency and a reason code, and keeps the driver text for the log', async () => {
+    const response = await call(`http://127.0.0.1:${server.port}`, 'GET', '/readyz');
+    expect(response.status).toBe(503);
+    expect(response.json.error).toMatchObject({ code: 'database_unavailable', details: [{ path: 'database', message: 'connection_refused' }] });
+    expect(response.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|Mongo\w*Error/);
+    const [line] = parseLogfmt(lines.filter((entry) => entry.includes('msg="not ready: database unreachable"')));
+    expect(line).toMatchObject({ lvl: 'WARN', reason: 'connection_refused', err: expect.stringMatching(/ECONNREFUSED/) });
+  });
+});
+
 describe('POST /sync with the database down', () => {
   it('answers 503, counts a failed run, logs it, and sends nothing upstream', async () => {
     const response = await call(`http://127.0.0.1:${server.port}`, 'POST', '/sync');
