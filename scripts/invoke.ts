@@ -76,7 +76,9 @@ try {
   throw error;
 }
 // Logs go to stderr so that stdout carries only the response.
-const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(line) });
+// On a terminal a log line first clears the sync's progress bar, which is redrawn after it.
+const clearBar = process.stderr.isTTY ? '\r\x1b[K' : '';
+const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(clearBar + line) });
 const service = createService({ ...config, METRICS_PORT: undefined }, { log, functions: [fn], metrics: { runtime: false } });
 try {
   await ensureIndexes(service.db).catch(() => {}); // an unreachable database is reported by the handler (503) or the run
