@@ -57,7 +57,7 @@ export const configSchema = z.object({
   /** How long a database call may wait for a reachable server before the API answers 503. */
   DB_TIMEOUT_MS: integer(100, 60_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  LOG_FORMAT: z.enum(['logfmt', 'json']).default('logfmt'),
+  LOG_FORMAT: z.enum(['logfmt', 'json', 'pretty']).default('logfmt'),
   /** Serve /metrics on this port instead of PORT, so it need not be public. */
   METRICS_PORT: integer(0, 65535).optional(),
   /** Request ids as exemplars on the latency histogram (OpenMetrics scrapes only). */
