@@ -10,7 +10,7 @@ import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
 import { METHODS_WITH_BODY, refuseDeclaredOversize } from './middleware/declared-body-limit.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
-import type { TrustedProxies } from './observe/client-address.ts';
+import { TrustedProxies } from '../lib/http/client-address.ts';
 import { observeRequests, type ObserveOptions } from './observe/middleware.ts';
 import { RequestObserver } from './observe/request-observer.ts';
 
@@ -24,8 +24,6 @@ export interface AppOptions {
   metricsOnOwnPort?: boolean;
   /** Which handlers to mount; all of them by default. */
   functions?: ServiceFunction[];
-  /** Proxies whose X-Forwarded-For names the client (TRUSTED_PROXIES). */
-  trustedProxies?: TrustedProxies;
   /** Where the runtime is not Node: the client's address (a FaaS adapter knows it from its event). */
   peerAddress?: ObserveOptions['peerAddress'];
 }
@@ -52,7 +50,8 @@ export function createApp(options: AppOptions): ObservedApp {
   // Before the observation: scrapes are neither counted nor logged.
   if (metrics !== undefined && !metricsOnOwnPort) app.get('/metrics', metricsHandler(metrics));
   const observer = new RequestObserver({ log, metrics });
-  app.use(observeRequests({ observer, trustedProxies: options.trustedProxies, peerAddress: options.peerAddress }));
+  const trustedProxies = new TrustedProxies(deps.config.TRUSTED_PROXIES);
+  app.use(observeRequests({ observer, trustedProxies, peerAddress: options.peerAddress }));
   app.on(METHODS_WITH_BODY, '*', refuseDeclaredOversize(MAX_BODY_BYTES));
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',

@@ -4,7 +4,7 @@ import { ConfigError, loadConfig, redactUri } from '../lib/config.ts';
 import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
 import { systemClock } from '../lib/function.ts';
 import { KeyedLock } from '../lib/keyed-lock.ts';
-import { Logger } from '../lib/logging/logger.ts';
+import { createServiceLogger } from '../lib/logging/service-logger.ts';
 import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
 import { createMetrics } from '../lib/metrics/registry.ts';
@@ -36,7 +36,7 @@ function readConfig() {
 }
 
 const config = readConfig();
-const log = new Logger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+const log = createServiceLogger(config);
 const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
 
 process.on('uncaughtException', (error) => {

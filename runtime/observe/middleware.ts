@@ -3,7 +3,7 @@ import { matchedRoutes } from 'hono/route';
 import { UNMATCHED } from '../../lib/metrics/http-metrics.ts';
 import type { AppEnv } from '../env.ts';
 import { toHttpError } from '../error-response.ts';
-import { TrustedProxies } from './client-address.ts';
+import { TrustedProxies } from '../../lib/http/client-address.ts';
 import { meteredResponse } from './metered-body.ts';
 import type { RequestObservation, RequestObserver, RequestStart } from './request-observer.ts';
 

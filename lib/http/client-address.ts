@@ -49,3 +49,11 @@ export function addEntry(list: BlockList, entry: string): void {
   if (!/^\d+$/.test(prefix) || bits > (family === 4 ? 32 : 128)) throw new Error(`"${entry}" has an invalid prefix length`);
   list.addSubnet(address, bits, type);
 }
+
+/** TRUSTED_PROXIES as a list: entries separated by commas or white space; throws on a bad one. */
+export function parseTrustedProxies(text: string): string[] {
+  const entries = text.split(/[\s,]+/).filter(Boolean);
+  const check = new BlockList();
+  for (const entry of entries) addEntry(check, entry);
+  return entries;
+}
