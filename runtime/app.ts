@@ -9,6 +9,7 @@ import { errorResponse } from './error-response.ts';
 import { allFunctions } from './functions.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
+import { notFoundOrNotAllowed } from './method-not-allowed.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
@@ -50,7 +51,7 @@ export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = al
     openapi: '3.1.0',
     info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound(notFoundOrNotAllowed(app));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));
   const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json']);
   // Scrapes are neither counted nor logged.
