@@ -14,6 +14,7 @@ import { ifMatchHeaderSchema, repoParamsSchema, repoSchema, updateRepoBodySchema
  */
 export default defineFunction({
   name: 'update-repo',
+  uses: ['locks'],
   route: createRoute({
     method: 'patch',
     path: '/repos/{owner}/{name}',

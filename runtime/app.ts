@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
 import { HttpError } from '../lib/errors.ts';
-import type { ServiceFunction } from '../lib/function.ts';
+import type { AnyServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { instrumentApp, type InstrumentedApp } from './app-entry.ts';
 import { observationOf, type AppEnv } from './env.ts';
@@ -21,7 +21,7 @@ export interface AppOptions {
   metrics?: Metrics;
   metricsOnOwnPort?: boolean;
   /** Which handlers to mount; all of them by default. */
-  functions?: ServiceFunction[];
+  functions?: AnyServiceFunction[];
 }
 
 const targetNames: Record<string, string> = { json: 'body', param: 'params', header: 'headers', query: 'query' };

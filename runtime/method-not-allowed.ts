@@ -1,4 +1,5 @@
 import type { Context, Env, Hono, NotFoundHandler } from 'hono';
+import { noRoute } from '../lib/errors.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -23,7 +24,7 @@ export function notFoundOrNotAllowed<E extends Env>(app: Hono<E>): NotFoundHandl
     const path = app.getPath(c.req.raw);
     const allowed = allowedMethods(app, path);
     if (allowed.length === 0) {
-      return c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${path}` } }, 404);
+      return c.json(noRoute(c.req.method, path).toBody(), 404);
     }
     const allow = allowed.join(', ');
     if (c.req.method === 'OPTIONS') return c.body(null, 204, { allow });
