@@ -1,10 +1,10 @@
-import { readFileSync } from 'node:fs';
 import syncFunction from '../functions/sync.ts';
 import { ConfigError, loadConfig, redactUri } from '../lib/config.ts';
 import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
 import { systemClock } from '../lib/function.ts';
 import { KeyedLock } from '../lib/keyed-lock.ts';
 import { Logger } from '../lib/logging/logger.ts';
+import { readBuildInfo } from '../lib/metrics/build-info.ts';
 import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
 import { createMetrics } from '../lib/metrics/registry.ts';
@@ -37,7 +37,7 @@ function readConfig() {
 
 const config = readConfig();
 const log = new Logger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version, instance } = readBuildInfo();
 
 process.on('uncaughtException', (error) => {
   log.error('uncaught exception; exiting', { err: error, stack: error.stack });
@@ -51,7 +51,7 @@ process.on('unhandledRejection', (reason) => {
 const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
 void prepareDatabase(db);
 
-const metrics = createMetrics({ version, exemplars: config.METRICS_EXEMPLARS, maxSeries: config.METRICS_MAX_SERIES });
+const metrics = createMetrics({ version, instance, exemplars: config.METRICS_EXEMPLARS, maxSeries: config.METRICS_MAX_SERIES });
 registerDatabaseMetrics(metrics.registry, db);
 registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock: systemClock });
 // One client, budget and check memory for the process's life: pacing carries over between runs.
