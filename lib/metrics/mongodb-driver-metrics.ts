@@ -22,7 +22,7 @@ import { registerScraped } from './scraped-metric.ts';
  * failure, `server` a host:port of the topology, `reason` one of the driver's three
  * check-out failure reasons.
  */
-const COMMAND_SECONDS = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+const COMMAND_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1, 5];
 const WAIT_SECONDS = [0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10];
 
 /** The commands the driver sends for the operations this service (and its tools) use. */
