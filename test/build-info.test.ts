@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readBuildInfo } from '../lib/metrics/build-info.ts';
 import { createMetrics } from '../lib/metrics/registry.ts';
 import { cgroupCpuLimit, cgroupMemoryLimit } from '../lib/metrics/container-limits.ts';
+import { mongodbUri, uniqueDbName } from './helpers/database.ts';
 import { parseMetrics, sampleOf } from './helpers/metrics.ts';
+import { startService, type RunningService } from './helpers/service.ts';
 
 /** app_build_info (version and replica name) and the container limits, read by a running service. */
 const packageVersion = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -32,6 +34,29 @@ describe('build info', () => {
     expect(sampleOf(families, 'app_cpu_limit_cores', {})?.value).toBeGreaterThan(0);
     expect(sampleOf(families, 'app_cpu_limit_cores', {})?.value).toBeLessThanOrEqual(availableParallelism());
     expect(sampleOf(families, 'app_memory_limit_bytes', {})?.value).toBeLessThanOrEqual(totalmem());
+  });
+});
+
+describe('a running service', () => {
+  let service: RunningService;
+  beforeAll(async () => {
+    service = await startService({
+      MONGODB_URI: mongodbUri(),
+      MONGODB_DB: uniqueDbName('build_info'),
+      APP_VERSION: '1.4.0-7-g3f2c1ab',
+      SERVICE_INSTANCE: 'repo-monitor_api.3',
+    });
+  });
+  afterAll(async () => {
+    await service?.stop();
+  });
+
+  it('reports the version it was built with and its replica name, in app_build_info and its start-up line', async () => {
+    const families = parseMetrics(await (await fetch(`${service.url}/metrics`)).text());
+    expect(families.get('app_build_info')!.samples.map((sample) => sample.labels)).toEqual([
+      { version: '1.4.0-7-g3f2c1ab', node_version: process.version, service_instance: 'repo-monitor_api.3' },
+    ]);
+    expect(await service.waitForLine(/msg=listening/)).toContain('version=1.4.0-7-g3f2c1ab');
   });
 });
 
