@@ -59,8 +59,6 @@ export const configSchema = z.object({
   DB_TIMEOUT_MS: integer(100, 60_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   LOG_FORMAT: z.enum(['logfmt', 'json', 'pretty']).default('logfmt'),
-  /** This replica's name, on every log line as `task=` (Swarm: {{.Service.Name}}.{{.Task.Slot}}); the host name by default. */
-  TASK_NAME: z.string().min(1).max(200).optional(),
   /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
   TRUSTED_PROXIES: z
     .string()

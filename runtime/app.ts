@@ -1,14 +1,15 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
 import { HttpError } from '../lib/errors.ts';
-import type { ServiceFunction } from '../lib/function.ts';
+import type { AnyServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { observationOf, type AppEnv } from './env.ts';
 import { errorResponse } from './error-response.ts';
 import { allFunctions } from './functions.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
-import { METHODS_WITH_BODY, refuseDeclaredOversize } from './middleware/declared-body-limit.ts';
+import { notFoundOrNotAllowed } from './method-not-allowed.ts';
+import { refuseDeclaredOversize } from './middleware/declared-body-limit.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
 import { TrustedProxies } from '../lib/http/client-address.ts';
 import { observeRequests, type ObserveOptions } from './observe/middleware.ts';
@@ -23,7 +24,7 @@ export interface AppOptions {
   metrics?: Metrics;
   metricsOnOwnPort?: boolean;
   /** Which handlers to mount; all of them by default. */
-  functions?: ServiceFunction[];
+  functions?: AnyServiceFunction[];
   /** Where the runtime is not Node: the client's address (a FaaS adapter knows it from its event). */
   peerAddress?: ObserveOptions['peerAddress'];
 }
@@ -52,7 +53,7 @@ export function createApp(options: AppOptions): ObservedApp {
   const observer = new RequestObserver({ log, metrics });
   const trustedProxies = new TrustedProxies(deps.config.TRUSTED_PROXIES);
   app.use(observeRequests({ observer, trustedProxies, peerAddress: options.peerAddress }));
-  app.on(METHODS_WITH_BODY, '*', refuseDeclaredOversize(MAX_BODY_BYTES));
+  app.use(refuseDeclaredOversize(MAX_BODY_BYTES));
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
@@ -63,7 +64,7 @@ export function createApp(options: AppOptions): ObservedApp {
     openapi: '3.1.0',
     info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound(notFoundOrNotAllowed(app));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));
   return Object.assign(app, { observer });
 }

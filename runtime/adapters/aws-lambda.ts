@@ -1,7 +1,8 @@
 import type { Context } from 'hono';
 import { handle, type LambdaContext, type LambdaEvent } from 'hono/aws-lambda';
 import type { AppEnv } from '../env.ts';
-import { createFunctionApp, type FunctionApp } from './function-app.ts';
+import type { Service } from '../service.ts';
+import { createFunctionService } from './function-app.ts';
 
 /**
  * AWS Lambda entry (API Gateway HTTP API payload 2.0, REST API, ALB, function URLs) through
@@ -10,7 +11,7 @@ import { createFunctionApp, type FunctionApp } from './function-app.ts';
  * Each invocation's access line (and any other waiting line) is written before the
  * invocation returns: a frozen sandbox runs no timer and no exit handler.
  */
-let built: FunctionApp | undefined;
+let built: Service | undefined;
 let handleEvent: ReturnType<typeof handle> | undefined;
 
 /** API Gateway's view of the client's address (the event's source IP). */
@@ -20,7 +21,7 @@ const sourceIp = (c: Context<AppEnv>): string | undefined => {
 };
 
 export async function handler(event: LambdaEvent, context: LambdaContext) {
-  built ??= createFunctionApp({ peerAddress: sourceIp });
+  built ??= createFunctionService({ peerAddress: sourceIp });
   handleEvent ??= handle(built.app);
   try {
     return await handleEvent(event, context);

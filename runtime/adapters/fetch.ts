@@ -1,4 +1,5 @@
-import { createFunctionApp, type FunctionApp } from './function-app.ts';
+import type { Service } from '../service.ts';
+import { createFunctionService } from './function-app.ts';
 
 /**
  * For runtimes that take a standard fetch handler (`export default { fetch }`: Bun, Deno,
@@ -7,10 +8,10 @@ import { createFunctionApp, type FunctionApp } from './function-app.ts';
  * once the response body has been read to its end, and reaches standard output within 20 ms
  * (lines at WARN and above at once), as on the Node service.
  */
-let built: FunctionApp | undefined;
+let built: Service | undefined;
 
 async function fetch(request: Request): Promise<Response> {
-  built ??= createFunctionApp();
+  built ??= createFunctionService();
   return built.app.fetch(request);
 }
 

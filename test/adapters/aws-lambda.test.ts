@@ -23,7 +23,7 @@ interface Call {
 
 /** An API Gateway v2 event as the HTTP API sends it (the fields a real one has). */
 function apiGatewayEvent({ method, path, query = '', headers = {}, body }: Call, i: number) {
-  const allHeaders = { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'lambda-test/1.0', ...headers };
+  const allHeaders: Record<string, string> = { host: 'abc123.execute-api.eu-west-1.amazonaws.com', 'user-agent': 'lambda-test/1.0', ...headers };
   if (body !== undefined) allHeaders['content-type'] ??= 'application/json';
   const text = body === undefined ? undefined : JSON.stringify(body);
   if (text !== undefined) allHeaders['content-length'] = String(Buffer.byteLength(text));
@@ -60,7 +60,7 @@ interface LambdaResult {
 function invoke(calls: Call[]) {
   const result = spawnSync(process.execPath, [FIXTURE], {
     input: JSON.stringify(calls.map(apiGatewayEvent)),
-    env: { PATH: process.env.PATH, MONGODB_URI: mongodbUri(), MONGODB_DB: uniqueDbName('lambda'), API_TOKENS: `test:${TEST_TOKEN}`, TASK_NAME: 'lambda-test' },
+    env: { PATH: process.env.PATH, MONGODB_URI: mongodbUri(), MONGODB_DB: uniqueDbName('lambda'), API_TOKENS: `test:${TEST_TOKEN}`, SERVICE_INSTANCE: 'lambda-test' },
     encoding: 'utf8',
     timeout: 60_000,
   });
@@ -121,7 +121,7 @@ describe('the AWS Lambda adapter', () => {
         request_id: results[i]!.headers['x-request-id'],
         remote_addr: '198.51.100.23',
         user_agent: 'lambda-test/1.0',
-        task: 'lambda-test',
+        instance: 'lambda-test',
         file: 'runtime/observe/request-observer.ts',
       });
       expect(Number(access!.res_bytes)).toBe(Buffer.byteLength(results[i]!.body));

@@ -10,7 +10,7 @@ describe('replica identity and forwarded client addresses in the logs', () => {
     behindProxy = await startService({
       MONGODB_URI: mongodbUri(),
       MONGODB_DB: uniqueDbName('proxy'),
-      TASK_NAME: 'repo-monitor_api.2',
+      SERVICE_INSTANCE: 'repo-monitor_api.2',
       TRUSTED_PROXIES: '127.0.0.1, ::1',
     });
   });
@@ -18,12 +18,12 @@ describe('replica identity and forwarded client addresses in the logs', () => {
     await behindProxy?.stop();
   });
 
-  it('puts task= on every line, start-up and requests alike', async () => {
-    await call(behindProxy.url, 'GET', '/healthz', { headers: { 'x-request-id': 'task-check-0001' } });
-    await behindProxy.waitForLine(/request_id=task-check-0001/);
+  it('puts instance= on every line, start-up and requests alike', async () => {
+    await call(behindProxy.url, 'GET', '/healthz', { headers: { 'x-request-id': 'instance-check-01' } });
+    await behindProxy.waitForLine(/request_id=instance-check-01/);
     const records = parseLogfmt(behindProxy.lines);
     expect(records.length).toBeGreaterThan(2);
-    for (const record of records) expect(record.task).toBe('repo-monitor_api.2');
+    for (const record of records) expect(record.instance).toBe('repo-monitor_api.2');
   });
 
   it('logs the forwarding proxy’s client as remote_addr when the connection comes from a trusted proxy', async () => {
