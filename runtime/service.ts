@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { OpenAPIHono } from '@hono/zod-openapi';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
@@ -6,6 +5,7 @@ import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
 import type { AnyServiceFunction, ProcessServices } from '../lib/function.ts';
 import { KeyedLock } from '../lib/keyed-lock.ts';
 import { Logger } from '../lib/logging/logger.ts';
+import { readBuildInfo } from '../lib/metrics/build-info.ts';
 import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
 import { createMetrics, type Metrics, type MetricsOptions } from '../lib/metrics/registry.ts';
@@ -34,7 +34,7 @@ export interface ServiceOverrides {
   sync?: Pick<CreateSyncDepsOptions, 'client' | 'options'>;
   /** Which handlers the app mounts; all of them by default. */
   functions?: AnyServiceFunction[];
-  /** app_build_info's version; package.json's by default. */
+  /** app_build_info's version; APP_VERSION (the image's VERSION build argument), else package.json's, by default. */
   version?: string;
 }
 
@@ -66,9 +66,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const clock = overrides.clock ?? systemClock;
   const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
 
-  const version = overrides.version ?? packageVersion();
+  // The image's VERSION build argument and the task's SERVICE_INSTANCE (lib/metrics/build-info.ts).
+  const build = readBuildInfo();
+  const version = overrides.version ?? build.version;
   const metrics = createMetrics({
     version,
+    instance: build.instance,
     exemplars: config.METRICS_EXEMPLARS,
     maxSeries: config.METRICS_MAX_SERIES,
     ...overrides.metrics,
@@ -128,9 +131,4 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
       await db.close().catch((error: unknown) => log.warn('closing the database failed', { err: error as Error }));
     },
   };
-}
-
-function packageVersion(): string {
-  const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
-  return version;
 }
