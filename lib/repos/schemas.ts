@@ -41,11 +41,18 @@ const codePoints = (text: string) => {
 
 export const MAX_NOTES = 2000;
 
+// A lone surrogate escape ("\ud800") is valid JSON but no Unicode text (I-JSON, RFC 7493 §2.1):
+// stored, it would silently become U+FFFD, so it is refused.
 export const notesSchema = z
   .string()
+  .refine((notes) => notes.isWellFormed(), 'not Unicode text: a lone surrogate')
   .refine((notes) => codePoints(notes) <= MAX_NOTES, `at most ${MAX_NOTES} characters`)
   .nullable()
-  .openapi({ maxLength: MAX_NOTES, example: 'Used by the billing service' });
+  .openapi({
+    maxLength: MAX_NOTES,
+    description: 'Free text; a lone surrogate escape such as \\ud800 is refused (it is no Unicode text).',
+    example: 'Used by the billing service',
+  });
 
 export const repoParamsSchema = z.object({
   owner: ownerSchema.openapi({ param: { name: 'owner', in: 'path' } }),

@@ -134,6 +134,8 @@ describe('every answer matches the document', () => {
     expect((await api('POST', '/repos', { body: { owner: 'OPENAPI-TOUR', name: 'ALPHA' } })).status).toBe(409);
     expect((await api('POST', '/repos', { body: { owner: '-bad', name: 'x', extra: 1 } })).status).toBe(400);
     expect((await api('POST', '/repos', { body: { owner: { $gt: '' }, name: 'x' } })).status).toBe(400);
+    // Valid JSON, but no Unicode text: stored, it would come back as U+FFFD.
+    expect((await api('POST', '/repos', { raw: '{"owner":"a","name":"b","notes":"x\\ud800"}', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await api('POST', '/repos', { raw: '{"owner":', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await api('POST', '/repos', { raw: '', headers: { 'content-type': 'application/json' } })).status).toBe(400);
     expect((await api('POST', '/repos', { raw: 'owner=a&name=b', headers: { 'content-type': 'application/x-www-form-urlencoded' } })).status).toBe(415);
