@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CronPattern } from 'croner';
 import { z } from 'zod';
 import { parseApiTokens } from './auth/tokens.ts';
+import { parseTrustedProxies } from './http/client-address.ts';
 
 /**
  * Every setting the service reads, validated once at start-up. Each field documents its
@@ -57,7 +58,19 @@ export const configSchema = z.object({
   /** How long a database call may wait for a reachable server before the API answers 503. */
   DB_TIMEOUT_MS: integer(100, 60_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  LOG_FORMAT: z.enum(['logfmt', 'json']).default('logfmt'),
+  LOG_FORMAT: z.enum(['logfmt', 'json', 'pretty']).default('logfmt'),
+  /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseTrustedProxies(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Serve /metrics on this port instead of PORT, so it need not be public. */
   METRICS_PORT: integer(0, 65535).optional(),
   /** Request ids as exemplars on the latency histogram (OpenMetrics scrapes only). */
