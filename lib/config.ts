@@ -106,6 +106,8 @@ export const configSchema = z.object({
    * statements (each holds one of its 100 SQLite connections to the end); MongoDB takes 1000.
    */
   SYNC_BATCH_SIZE: integer(1, 1000).default(50),
+  /** Sync runs kept in the history (GET /sync/runs); older ones are deleted as new ones finish. */
+  SYNC_HISTORY: integer(1, 10_000).default(100),
   /** A repository not confirmed against GitHub for this long is served marked stale (milliseconds once read). */
   STALE_AFTER: duration(60_000, 365 * 86_400_000).default(6 * 3_600_000),
   /** GitHub's REST API, or the fake one (npm run upstream). */

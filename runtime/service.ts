@@ -119,6 +119,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     },
     startScheduler() {
       scheduler ??= startScheduler({ schedule: config.SYNC_SCHEDULE, deadlineMs: config.SYNC_DEADLINE, log, run: () => sync.run('schedule') });
+      const { nextRun } = scheduler;
+      sync.setNextRun(() => nextRun());
       return scheduler;
     },
     async stopSync(graceMs) {
