@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ROOT, ruleFiles, run } from './helpers.ts';
+import { resolveStack, ROOT, ruleFiles, run } from './helpers.ts';
 
 /**
  * The swarm stack files, as Docker resolves them: tools/stack-config (compose-go, the loader
@@ -10,7 +10,7 @@ import { ROOT, ruleFiles, run } from './helpers.ts';
  * as JSON, which the assertions below read. It writes sizes in bytes and CPUs as numbers.
  */
 const resolve = (...files: string[]) => {
-  const result = run('stack-config', files.flatMap((file) => ['-c', file]), { env: { VERSION: 'test' } });
+  const result = resolveStack(files);
   expect(result.status, result.output).toBe(0);
   return JSON.parse(result.output);
 };
