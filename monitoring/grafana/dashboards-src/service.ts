@@ -2,7 +2,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as HeatmapPanel, HeatmapColorOptionsBuilder, HeatmapColorMode, YAxisConfigBuilder } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
-import { dashboard, ERROR_BUDGET, errorRatio, labelValuesVariable, prom, PROMETHEUS, stat, timeseries, withThresholdLine } from './common.ts';
+import { dashboard, ERROR_BUDGET, errorRatio, labelValuesVariable, perReplica, prom, PROMETHEUS, stat, timeseries, withThresholdLine } from './common.ts';
 import { redTable } from './red-table.ts';
 
 /**
@@ -88,7 +88,7 @@ export function serviceDashboard(): Dashboard {
     )
     .withPanel(
       timeseries('Requests in flight', 'short', 'Requests received and not yet answered, per replica.')
-        .withTarget(prom('sum by (instance) (http_requests_in_flight{job="api"})', '{{instance}}'))
+        .withTarget(prom(perReplica('http_requests_in_flight{job="api"}', 'job="api"'), '{{service_instance}}'))
         .span(24)
         .height(6),
     )

@@ -1,6 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { asStackedBars, dashboard, prom, stat, timeseries } from './common.ts';
+import { asStackedBars, dashboard, perReplica, prom, stat, timeseries } from './common.ts';
 
 /**
  * The scheduled sync and the upstream it reads: is the cache fresh, do runs succeed, how
@@ -51,7 +51,7 @@ export function syncDashboard(): Dashboard {
     )
     .withPanel(
       timeseries('Lease holder', 'short', 'sync_lease_held per process: at most one line at 1, or SchedulerDuplicated fires.')
-        .withTarget(prom('max by (job, instance) (sync_lease_held)', '{{job}} {{instance}}'))
+        .withTarget(prom(perReplica('max by (job, instance) (sync_lease_held)', 'job=~".+"'), '{{service_instance}}'))
         .min(0)
         .max(1)
         .span(24)
