@@ -10,6 +10,7 @@ import { allFunctions } from './functions.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
+import { mountPages } from './pages/index.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -46,13 +47,15 @@ export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = al
     description: 'A token from API_TOKENS; writes always need one, reads when READS_REQUIRE_TOKEN=true.',
   });
   for (const fn of functions) mountFunction(app, fn, deps, { log, maxBodyBytes: MAX_BODY_BYTES });
+  // The status page at / and the API docs at /docs (runtime/pages).
+  const pageRoutes = mountPages(app, deps, { log, metricsHere: scrapedHere });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
   });
   app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));
-  const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json']);
+  const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json', ...pageRoutes]);
   // Scrapes are neither counted nor logged.
   const unobserved = scrapedHere ? new Set(['/metrics']) : undefined;
   return instrumentApp(app, { log, metrics, routes, maxBodyBytes: MAX_BODY_BYTES, unobserved });

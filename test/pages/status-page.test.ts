@@ -1,0 +1,213 @@
+import { Cron } from 'croner';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../lib/config.ts';
+import { createDatabase, type Database } from '../../lib/db.ts';
+import { systemClock } from '../../lib/function.ts';
+import { KeyedLock } from '../../lib/keyed-lock.ts';
+import { Logger } from '../../lib/logging/logger.ts';
+import { createMetrics } from '../../lib/metrics/registry.ts';
+import { newRepoDocument, type RepoDocument } from '../../lib/repos/model.ts';
+import { createApp } from '../../runtime/app.ts';
+import { startServer, type RunningServer } from '../../runtime/server.ts';
+import { statusIndexSchema } from '../../runtime/pages/status-index.ts';
+import { openTestDatabase } from '../helpers/database.ts';
+import { sampleOf, scrape } from '../helpers/metrics.ts';
+import { TEST_TOKEN } from '../helpers/service.ts';
+
+/**
+ * GET / over real HTTP, against a real database: the HTML page and the JSON index, what each
+ * shows of a seeded database, who may see the repositories, how a database outage looks,
+ * and that the page is counted and documented like every other route. (The page in a real
+ * browser: test/browser/.)
+ */
+const HOUR = 3_600_000;
+const now = Date.now();
+
+function repo(owner: string, name: string, patch: Partial<RepoDocument> = {}): RepoDocument {
+  const doc = newRepoDocument({ owner, name, tags: ['demo'] }, new Date(now - 48 * HOUR));
+  return { ...doc, ...patch };
+}
+
+const stats = (stars: number, description: string) => ({
+  stars,
+  forks: 12,
+  openIssues: 3,
+  watchers: stars,
+  language: 'TypeScript',
+  description,
+  defaultBranch: 'main',
+  archived: false,
+  pushedAt: new Date(now - HOUR),
+  htmlUrl: 'https://github.com/example/repo',
+});
+
+const seeded: RepoDocument[] = [
+  repo('acme', 'fresh', { stats: stats(1234, 'A <b>bold</b> & "quoted" description'), sync: { status: 'ok', lastSyncedAt: new Date(now - 60_000), etag: 'x' } }),
+  repo('acme', 'stale', { stats: stats(5, 'Old data'), sync: { status: 'ok', lastSyncedAt: new Date(now - 9 * HOUR), etag: 'y' } }),
+  repo('acme', 'waiting', { createdAt: new Date(now - 60_000) }),
+  repo('acme', 'retired', { stats: stats(7, 'Deleted upstream'), sync: { status: 'gone', lastSyncedAt: new Date(now - 2 * HOUR), etag: null } }),
+];
+
+async function startPages(db: Database, env: Record<string, string> = {}, options: { metricsOnOwnPort?: boolean } = {}) {
+  const config = loadConfig({ MONGODB_URI: 'mongodb://unused', API_TOKENS: `test:${TEST_TOKEN}`, SYNC_SCHEDULE: '0 * * * *', ...env });
+  const log = new Logger({ level: 'debug', write: () => {} });
+  const metrics = createMetrics({ version: 'test', exemplars: false, maxSeries: 2000, runtime: false });
+  const deps = { config, db, clock: systemClock, locks: new KeyedLock() };
+  const app = createApp({ deps, log, metrics, metricsOnOwnPort: options.metricsOnOwnPort });
+  return startServer(app, { port: 0, host: '127.0.0.1' });
+}
+
+let db: Database;
+let server: RunningServer;
+let url: string;
+beforeAll(async () => {
+  db = await openTestDatabase('status_page');
+  await db.repos.insertMany(seeded);
+  server = await startPages(db);
+  url = `http://127.0.0.1:${server.port}`;
+});
+afterAll(async () => {
+  await server?.close(0);
+  await db?.close();
+});
+
+describe('GET / for people', () => {
+  it('renders every tracked repository with its stats and freshness, as HTML that runs no script', async () => {
+    const response = await fetch(`${url}/`, { headers: { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(response.headers.get('vary')).toMatch(/accept/i);
+    const csp = response.headers.get('content-security-policy')!;
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).not.toMatch(/script-src/);
+    const page = await response.text();
+    expect(page).not.toMatch(/<script/i);
+    for (const name of ['acme/fresh', 'acme/stale', 'acme/waiting', 'acme/retired']) expect(page).toContain(name);
+    expect(page).toContain('1.2k'); // acme/fresh's stars
+    expect(page).toMatch(/badge ok">fresh<\/span><span class="age">synced <time[^>]*>1 min ago/);
+    expect(page).toMatch(/badge stale">stale<\/span><span class="age">synced <time[^>]*>9 h ago/);
+    expect(page).toContain('badge pending">never synced');
+    expect(page).toContain('badge gone">gone upstream');
+    // Data from upstream is escaped, never markup.
+    expect(page).toContain('A &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; description');
+    for (const link of ['/docs', '/openapi.json', '/metrics']) expect(page).toContain(`href="${link}"`);
+  });
+
+  it('is what a client gets without an Accept header, and what curl gets', async () => {
+    for (const accept of [undefined, '*/*']) {
+      const response = await fetch(`${url}/`, { headers: accept ? { accept } : {} });
+      expect(response.headers.get('content-type')).toMatch(/^text\/html/);
+    }
+  });
+});
+
+describe('GET / with Accept: application/json', () => {
+  it('answers the small index: counts, freshness, the sync and links, valid per its schema', async () => {
+    const response = await fetch(`${url}/`, { headers: { accept: 'application/json' } });
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toMatch(/^application\/json/);
+    const index = statusIndexSchema.parse(await response.json());
+    expect(index.repositories).toEqual({ tracked: 4, stale: 2, oldestSyncAgeSeconds: expect.any(Number), staleAfterSeconds: 6 * 3600 });
+    // acme/stale, synced 9 h ago, is the oldest data; acme/waiting, never synced, was tracked a minute ago.
+    expect(index.repositories.oldestSyncAgeSeconds).toBeGreaterThanOrEqual(9 * 3600);
+    expect(index.repositories.oldestSyncAgeSeconds).toBeLessThan(10 * 3600);
+    expect(index.sync.schedule).toBe('0 * * * *');
+    expect(index.sync.nextRunAt).toBe(new Cron('0 * * * *', { paused: true }).nextRun()!.toISOString());
+    expect(index.sync.lastRefreshAt).toBe(new Date(now - 60_000).toISOString());
+    expect(index.sync.runningSince).toBeNull();
+    expect(index.links).toEqual({ docs: '/docs', openapi: '/openapi.json', repos: '/repos', metrics: '/metrics', health: '/healthz', ready: '/readyz' });
+    expect(JSON.stringify(index)).not.toContain('acme/');
+  });
+
+  it('prefers what the client ranks higher', async () => {
+    const json = await fetch(`${url}/`, { headers: { accept: 'text/html;q=0.5, application/json' } });
+    expect(json.headers.get('content-type')).toMatch(/^application\/json/);
+    const html = await fetch(`${url}/`, { headers: { accept: 'application/json;q=0.5, text/html' } });
+    expect(html.headers.get('content-type')).toMatch(/^text\/html/);
+  });
+
+  it('shows a sync in progress from the sync lease', async () => {
+    const acquiredAt = new Date(now - 30_000);
+    const locks = db.db.collection<{ _id: string; owner: string; token: number; acquiredAt: Date; expiresAt: Date }>('locks');
+    await locks.insertOne({ _id: 'sync', owner: 'elsewhere:1:run', token: 3, acquiredAt, expiresAt: new Date(Date.now() + 60_000) });
+    try {
+      const index = (await (await fetch(`${url}/`, { headers: { accept: 'application/json' } })).json()) as any;
+      expect(index.sync.runningSince).toBe(acquiredAt.toISOString());
+    } finally {
+      await locks.deleteOne({ _id: 'sync' });
+    }
+  });
+});
+
+describe('GET / when reads need a token', () => {
+  it('still answers without one, but lists no repository', async () => {
+    const guarded = await startPages(db, { READS_REQUIRE_TOKEN: 'true' });
+    try {
+      const base = `http://127.0.0.1:${guarded.port}`;
+      expect((await fetch(`${base}/repos`)).status).toBe(401);
+      const page = await (await fetch(`${base}/`)).text();
+      expect(page).not.toContain('acme/');
+      expect(page).toContain('Reading repositories needs a token');
+      const index = await fetch(`${base}/`, { headers: { accept: 'application/json' } });
+      expect(index.status).toBe(200);
+      expect(((await index.json()) as any).repositories.tracked).toBe(4);
+    } finally {
+      await guarded.close(0);
+    }
+  });
+});
+
+describe('GET / with metrics on their own port', () => {
+  it('does not link /metrics, which this port does not serve', async () => {
+    const separate = await startPages(db, {}, { metricsOnOwnPort: true });
+    try {
+      const base = `http://127.0.0.1:${separate.port}`;
+      const index = (await (await fetch(`${base}/`, { headers: { accept: 'application/json' } })).json()) as any;
+      expect(index.links.metrics).toBeNull();
+      expect(await (await fetch(`${base}/`)).text()).not.toContain('href="/metrics"');
+    } finally {
+      await separate.close(0);
+    }
+  });
+});
+
+describe('GET / while the database is unreachable', () => {
+  it('answers 503: a page saying so for people, the JSON error envelope for clients', async () => {
+    const down = createDatabase({ uri: 'mongodb://127.0.0.1:9/', dbName: 'none', timeoutMs: 300 });
+    const downServer = await startPages(down);
+    try {
+      const base = `http://127.0.0.1:${downServer.port}`;
+      const page = await fetch(`${base}/`);
+      expect(page.status).toBe(503);
+      expect(page.headers.get('retry-after')).toBe('5');
+      expect(await page.text()).toContain('The database is not reachable');
+      const json = await fetch(`${base}/`, { headers: { accept: 'application/json' } });
+      expect(json.status).toBe(503);
+      expect(((await json.json()) as any).error.code).toBe('database_unavailable');
+    } finally {
+      await downServer.close(0);
+      await down.close();
+    }
+  });
+});
+
+describe('GET / like every other route', () => {
+  it('is in the OpenAPI document with both representations, and /docs is not', async () => {
+    const doc = (await (await fetch(`${url}/openapi.json`)).json()) as any;
+    const operation = doc.paths['/'].get;
+    expect(Object.keys(operation.responses['200'].content).sort()).toEqual(['application/json', 'text/html']);
+    expect(operation.security).toBeUndefined();
+    expect(Object.keys(doc.paths).filter((path) => path.startsWith('/docs'))).toEqual([]);
+  });
+
+  it('is counted by the request metrics under its route, as are the API docs', async () => {
+    await fetch(`${url}/`);
+    await fetch(`${url}/docs`);
+    await fetch(`${url}/docs/init.js`);
+    const families = await scrape(url);
+    const requests = (path: string) => sampleOf(families, 'http_requests_total', { method: 'GET', path, status_code: '200' })?.value ?? 0;
+    expect(requests('/')).toBeGreaterThanOrEqual(1);
+    expect(requests('/docs')).toBe(1);
+    expect(requests('/docs/init.js')).toBe(1);
+  });
+});
