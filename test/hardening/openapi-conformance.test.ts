@@ -4,6 +4,7 @@ import { systemClock } from '../../lib/function.ts';
 import { KeyedLock } from '../../lib/keyed-lock.ts';
 import { Logger } from '../../lib/logging/logger.ts';
 import { createApp } from '../../runtime/app.ts';
+import { DOCS_PATH } from '../../runtime/pages/api-docs.ts';
 import type { RunningService } from '../helpers/service.ts';
 import { fetchSpec, HTTP_METHODS, type OpenApiSpec } from './lib/openapi-spec.ts';
 import { send, startHardenedService, type Sent } from './lib/service.ts';
@@ -109,12 +110,13 @@ describe('the OpenAPI document', () => {
       deps: { config, db: undefined as never, clock: systemClock, locks: new KeyedLock() },
       log: new Logger({ level: 'error', write: () => {} }),
     });
-    // The app's own routes, minus the middleware and the document itself (/metrics is not
-    // mounted without metrics).
+    // The app's own routes, minus the middleware, the document itself and the UI that shows
+    // it (/docs: a page, not an operation; /metrics is not mounted without metrics).
     const served = new Set(
       app.routes
         .filter((route) => HTTP_METHODS.includes(route.method.toLowerCase() as never))
         .filter((route) => route.path !== '/openapi.json' && route.path !== '/metrics')
+        .filter((route) => route.path !== DOCS_PATH && !route.path.startsWith(`${DOCS_PATH}/`))
         .map((route) => `${route.method.toUpperCase()} ${route.path.replaceAll(/:(\w+)/g, '{$1}')}`),
     );
     const documented = new Set(spec.operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`));

@@ -107,6 +107,9 @@ export class OpenApiSpec {
       problems.push(`${where}: status ${observed.status} is not documented for ${name}`);
       return { operation: name, problems };
     }
+    // A documented representation other than JSON (GET /'s HTML page) is taken as it is.
+    const mediaType = observed.contentType?.split(';')[0]!.trim().toLowerCase();
+    if (mediaType && mediaType !== 'application/json' && response.content?.[mediaType]) return { operation: name, problems };
     const schema = response.content?.['application/json']?.schema;
     if (schema === undefined) {
       if (response.content && Object.keys(response.content).length > 0) {
