@@ -1,19 +1,18 @@
 import { createRoute } from '@hono/zod-openapi';
-import { HttpError } from '../lib/errors.ts';
+import { errorResponses, errorSchema } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
-import { errorResponses, jsonContent } from '../lib/openapi.ts';
-import { errorSchema } from '../lib/repos/schemas.ts';
-import { runSync } from '../lib/sync/run.ts';
+import { jsonContent } from '../lib/openapi.ts';
 import { syncSummarySchema } from '../lib/sync/summary.ts';
 
 /**
- * POST /sync: one sync run now, the same run the scheduler starts (runtime/scheduler.ts) and
+ * POST /sync: one sync run now, the same task the scheduler runs (lib/sync/task.ts) and
  * `npm run invoke -- sync` performs. It refreshes cached repositories from GitHub within the
  * rate-limit budget and SYNC_DEADLINE and answers with the run's summary; 409 when another
  * run, in this process or any other sharing the database, holds the lease.
  */
 export default defineFunction({
   name: 'sync',
+  uses: ['sync'],
   route: createRoute({
     method: 'post',
     path: '/sync',
@@ -27,14 +26,13 @@ export default defineFunction({
       ...errorResponses(401, 413),
     },
   }),
-  async handler(_input, deps) {
-    if (!deps.sync) throw new HttpError(503, 'sync_unavailable', 'This process was started without the sync.');
-    const summary = await runSync({ ...deps, sync: deps.sync });
+  async handler(_input, { sync, log }) {
+    const summary = await sync.run('http', { log });
     if (summary.outcome === 'skipped') {
       return json(
         409,
         { error: { code: 'sync_in_progress', message: `Another sync run holds the lease; this run (${summary.runId}) was skipped.` } },
-        { 'retry-after': String(Math.ceil(deps.sync.options.leaseTtlMs / 1000)) },
+        { 'retry-after': String(Math.ceil(sync.deps.options.leaseTtlMs / 1000)) },
       );
     }
     return json(200, summary);

@@ -14,6 +14,7 @@ import { repoParamsSchema, repoSchema, updateRepoBodySchema } from '../lib/repos
  */
 export default defineFunction({
   name: 'update-repo',
+  uses: ['locks'],
   route: createRoute({
     method: 'patch',
     path: '/repos/{owner}/{name}',

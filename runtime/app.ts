@@ -1,7 +1,7 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
-import { HttpError } from '../lib/errors.ts';
-import type { ServiceFunction } from '../lib/function.ts';
+import { HttpError, noRoute } from '../lib/errors.ts';
+import type { AnyServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { instrumentApp, type InstrumentedApp } from './app-entry.ts';
 import { observationOf, type AppEnv } from './env.ts';
@@ -21,7 +21,7 @@ export interface AppOptions {
   metrics?: Metrics;
   metricsOnOwnPort?: boolean;
   /** Which handlers to mount; all of them by default. */
-  functions?: ServiceFunction[];
+  functions?: AnyServiceFunction[];
 }
 
 const targetNames: Record<string, string> = { json: 'body', param: 'params', header: 'headers', query: 'query' };
@@ -53,7 +53,7 @@ export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = al
     openapi: '3.1.0',
     info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
   });
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: `No route for ${c.req.method} ${c.req.path}` } }, 404));
+  app.notFound((c) => c.json(noRoute(c.req.method, c.req.path).toBody(), 404));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));
   const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json', ...pageRoutes]);
   // Scrapes are neither counted nor logged.

@@ -2,13 +2,19 @@ import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HttpError, payloadTooLarge } from '../lib/errors.ts';
-import type { FunctionDeps, FunctionInput, FunctionResult, ServiceFunction } from '../lib/function.ts';
+import type { AnyServiceFunction, FunctionDeps, FunctionInput, FunctionResult, ProcessServices } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { observationOf, type AppEnv } from './env.ts';
 import { requireToken } from './middleware/require-token.ts';
 
-/** Dependencies shared by every request; the request's own logger is added per call. */
-export type SharedDeps = Omit<FunctionDeps, 'log'>;
+/**
+ * What the runtime holds for every request: the dependencies each handler gets (the
+ * request's own logger is added per call) and the process services, of which each handler
+ * gets only those it `uses`.
+ */
+export interface SharedDeps extends Omit<FunctionDeps, 'log'> {
+  services: ProcessServices;
+}
 
 const hasJsonBody = (route: RouteConfig) => Boolean(route.request?.body?.content?.['application/json']);
 
@@ -49,7 +55,7 @@ const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
 export const BEARER_SCHEME = 'bearerToken';
 
 /** Writes need a token; reads too when READS_REQUIRE_TOKEN is on; probes never. */
-function needsToken(fn: ServiceFunction, deps: SharedDeps): boolean {
+function needsToken(fn: AnyServiceFunction, deps: SharedDeps): boolean {
   if (fn.public) return false;
   const write = !['get', 'head'].includes(fn.route.method);
   return write || deps.config.READS_REQUIRE_TOKEN;
@@ -65,7 +71,9 @@ export interface MountOptions {
  * Mounts one handler on the app: the token check and content-type check it needs, validation
  * from its route's schemas, then the handler, then its result as a response.
  */
-export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, deps: SharedDeps, options: MountOptions): void {
+export function mountFunction(app: OpenAPIHono<AppEnv>, fn: AnyServiceFunction, deps: SharedDeps, options: MountOptions): void {
+  const { services, ...shared } = deps;
+  const used = Object.fromEntries((fn.uses ?? []).map((name) => [name, services[name]])) as Partial<ProcessServices>;
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   const tokenNeeded = needsToken(fn, deps);
   if (tokenNeeded) middleware.push(requireToken(deps.config.API_TOKENS));
@@ -82,7 +90,7 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, dep
       headers: valid('header') ?? {},
       body: valid('json'),
     } as FunctionInput<RouteConfig>;
-    const result = await fn.handler(input, { ...deps, log: observationOf(c)?.log ?? options.log });
+    const result = await fn.handler(input, { ...shared, ...(used as ProcessServices), log: observationOf(c)?.log ?? options.log });
     return toResponse(c, result);
   }) as never);
 }

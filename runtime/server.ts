@@ -1,6 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener, RequestError } from '@hono/node-server';
+import { CLIENT_ERRORS, errorEnvelope } from '../lib/errors.ts';
 import { CountingRequest, ObservedResponse } from './observe/messages.ts';
 import type { RequestObserver } from './observe/request-observer.ts';
 import type { NodeBindings } from './env.ts';
@@ -120,8 +121,6 @@ function drainConnections(server: Server, connections: ReadonlySet<ConnectionSoc
   }
 }
 
-const errorEnvelope = (code: string, message: string) => JSON.stringify({ error: { code, message } });
-
 function answerWithoutApp(response: ServerResponse, status: number, code: string, message: string): void {
   const body = errorEnvelope(code, message);
   response.writeHead(status, {
@@ -139,12 +138,6 @@ function answerRequestError(error: unknown): Response {
       : [500, errorEnvelope('internal_error', 'Something went wrong on our side.')];
   return new Response(body, { status, headers: { 'content-type': 'application/json' } });
 }
-
-const CLIENT_ERRORS: Record<string, { status: number; code: string }> = {
-  HPE_HEADER_OVERFLOW: { status: 431, code: 'headers_too_large' },
-  HPE_CHUNK_EXTENSIONS_OVERFLOW: { status: 413, code: 'payload_too_large' },
-  ERR_HTTP_REQUEST_TIMEOUT: { status: 408, code: 'request_timeout' },
-};
 
 /**
  * Requests Node's HTTP parser rejects (malformed request line or headers, headers over the

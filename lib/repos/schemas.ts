@@ -88,14 +88,4 @@ export const repoSchema = z
   })
   .openapi('Repo');
 
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .openapi('Error');
-
 export type RepoResponse = z.infer<typeof repoSchema>;

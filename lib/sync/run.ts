@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Config } from '../config.ts';
 import type { Database } from '../db.ts';
-import type { Clock } from '../function.ts';
+import type { Clock } from '../clock.ts';
 import type { FetchRepoResult } from '../github/client.ts';
 import type { Fields, Logger } from '../logging/logger.ts';
 import type { RepoDocument } from '../repos/model.ts';
@@ -38,7 +38,7 @@ class LeaseLostError extends Error {
 
 export const locksCollection = (db: Database) => db.db.collection<LockDocument>('locks');
 
-export async function runSync(deps: RunSyncDeps): Promise<SyncSummary> {
+export async function runSync(deps: RunSyncDeps, trigger: string): Promise<SyncSummary> {
   const { config, db, clock, sync } = deps;
   const runId = randomBytes(6).toString('hex');
   const log = deps.log.child({ run_id: runId });
@@ -70,7 +70,7 @@ export async function runSync(deps: RunSyncDeps): Promise<SyncSummary> {
       lease = got.lease;
       const held = lease;
       sync.observer.leaseHeld(true);
-      log.debug('sync run started', { trigger: sync.trigger, fence: held.token }); // not "token": logs mask that key
+      log.debug('sync run started', { trigger, fence: held.token }); // not "token": logs mask that key
       tracked = await db.repos.countDocuments({});
 
       const stopRun = new AbortController();
@@ -187,7 +187,7 @@ export async function runSync(deps: RunSyncDeps): Promise<SyncSummary> {
     runId,
     outcome: failure === undefined ? outcomeOf(counts, stoppedBy) : 'failed',
     stoppedBy,
-    trigger: sync.trigger,
+    trigger,
     startedAt: startedAt.toISOString(),
     durationMs: Math.max(0, finishedAt.getTime() - startedAt.getTime()),
     tracked,

@@ -83,7 +83,7 @@ function nextRun(schedule: string, now: Date): Date | null {
 
 /** The budget this process's sync client knows, once an upstream answer has confirmed it. */
 function budgetOf(deps: SharedDeps, now: Date): RateLimitState | null {
-  const state = deps.sync?.github.budget.state(now.getTime());
-  if (!state?.confirmed) return null;
+  const state = deps.services.sync.deps.github.budget.state(now.getTime());
+  if (!state.confirmed) return null;
   return { limit: state.limit, remaining: state.remaining, resetAt: new Date(state.resetAt).toISOString() };
 }

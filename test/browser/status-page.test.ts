@@ -50,8 +50,8 @@ describe('the status page in a browser', () => {
     expect(api.stats.stars).toBeGreaterThan(0);
     expect([stars, forks, issues]).toEqual([count(api.stats.stars), count(api.stats.forks), count(api.stats.openIssues)]);
     expect(language).toBe(api.stats.language ?? '–');
-    expect(freshness).toMatch(/^fresh\s+synced (just now|\d+ s ago)$/);
-    expect(rows.get(STALE_REPO)!.at(-1)).toMatch(/^stale\s+synced 9 h ago$/);
+    expect(freshness).toMatch(/^fresh\s+synced (just now|\d+\ss ago)$/);
+    expect(rows.get(STALE_REPO)!.at(-1)).toMatch(/^stale\s+synced 9\sh ago$/);
     expect(rows.get(GONE_REPO)!.at(-1)).toMatch(/^gone upstream/);
     expect(rows.get(NEW_REPO)!.at(-1)).toBe('never synced');
 

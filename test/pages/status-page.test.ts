@@ -1,16 +1,13 @@
 import { Cron } from 'croner';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
-import { createDatabase, type Database } from '../../lib/db.ts';
-import { systemClock } from '../../lib/function.ts';
-import { KeyedLock } from '../../lib/keyed-lock.ts';
+import type { Database } from '../../lib/db.ts';
 import { Logger } from '../../lib/logging/logger.ts';
-import { createMetrics } from '../../lib/metrics/registry.ts';
 import { newRepoDocument, type RepoDocument } from '../../lib/repos/model.ts';
-import { createApp } from '../../runtime/app.ts';
-import { startServer, type RunningServer } from '../../runtime/server.ts';
 import { statusIndexSchema } from '../../runtime/pages/status-index.ts';
-import { openTestDatabase } from '../helpers/database.ts';
+import { startServer } from '../../runtime/server.ts';
+import { createService } from '../../runtime/service.ts';
+import { mongodbUri, openTestDatabase } from '../helpers/database.ts';
 import { sampleOf, scrape } from '../helpers/metrics.ts';
 import { TEST_TOKEN } from '../helpers/service.ts';
 
@@ -48,26 +45,38 @@ const seeded: RepoDocument[] = [
   repo('acme', 'retired', { stats: stats(7, 'Deleted upstream'), sync: { status: 'gone', lastSyncedAt: new Date(now - 2 * HOUR), etag: null } }),
 ];
 
-async function startPages(db: Database, env: Record<string, string> = {}, options: { metricsOnOwnPort?: boolean } = {}) {
-  const config = loadConfig({ MONGODB_URI: 'mongodb://unused', API_TOKENS: `test:${TEST_TOKEN}`, SYNC_SCHEDULE: '0 * * * *', ...env });
-  const log = new Logger({ level: 'debug', write: () => {} });
-  const metrics = createMetrics({ version: 'test', exemplars: false, maxSeries: 2000, runtime: false });
-  const deps = { config, db, clock: systemClock, locks: new KeyedLock() };
-  const app = createApp({ deps, log, metrics, metricsOnOwnPort: options.metricsOnOwnPort });
-  return startServer(app, { port: 0, host: '127.0.0.1' });
+/** The service's app on a loopback port, on `dbName` (or any database URI), as the composition root builds it. */
+async function startPages(database: { uri: string; name: string }, env: Record<string, string> = {}) {
+  const config = loadConfig({
+    MONGODB_URI: database.uri,
+    MONGODB_DB: database.name,
+    DB_TIMEOUT_MS: '5000',
+    API_TOKENS: `test:${TEST_TOKEN}`,
+    SYNC_SCHEDULE: '0 * * * *',
+    ...env,
+  });
+  const service = createService(config, { log: new Logger({ level: 'debug', write: () => {} }), version: 'test', metrics: { runtime: false } });
+  const server = await startServer(service.app, { port: 0, host: '127.0.0.1' });
+  return {
+    url: `http://127.0.0.1:${server.port}`,
+    async close() {
+      await server.close(0);
+      await service.close();
+    },
+  };
 }
 
-let db: Database;
-let server: RunningServer;
+let db: Database & { name: string };
+let server: Awaited<ReturnType<typeof startPages>>;
 let url: string;
 beforeAll(async () => {
   db = await openTestDatabase('status_page');
   await db.repos.insertMany(seeded);
-  server = await startPages(db);
-  url = `http://127.0.0.1:${server.port}`;
+  server = await startPages({ uri: mongodbUri(), name: db.name });
+  url = server.url;
 });
 afterAll(async () => {
-  await server?.close(0);
+  await server?.close();
   await db?.close();
 });
 
@@ -84,8 +93,8 @@ describe('GET / for people', () => {
     expect(page).not.toMatch(/<script/i);
     for (const name of ['acme/fresh', 'acme/stale', 'acme/waiting', 'acme/retired']) expect(page).toContain(name);
     expect(page).toContain('1.2k'); // acme/fresh's stars
-    expect(page).toMatch(/badge ok">fresh<\/span><span class="age">synced <time[^>]*>1 min ago/);
-    expect(page).toMatch(/badge stale">stale<\/span><span class="age">synced <time[^>]*>9 h ago/);
+    expect(page).toMatch(/badge ok">fresh<\/span><span class="age">synced <time[^>]*>1\smin ago/);
+    expect(page).toMatch(/badge stale">stale<\/span><span class="age">synced <time[^>]*>9\sh ago/);
     expect(page).toContain('badge pending">never synced');
     expect(page).toContain('badge gone">gone upstream');
     // Data from upstream is escaped, never markup.
@@ -141,9 +150,9 @@ describe('GET / with Accept: application/json', () => {
 
 describe('GET / when reads need a token', () => {
   it('still answers without one, but lists no repository', async () => {
-    const guarded = await startPages(db, { READS_REQUIRE_TOKEN: 'true' });
+    const guarded = await startPages({ uri: mongodbUri(), name: db.name }, { READS_REQUIRE_TOKEN: 'true' });
     try {
-      const base = `http://127.0.0.1:${guarded.port}`;
+      const base = guarded.url;
       expect((await fetch(`${base}/repos`)).status).toBe(401);
       const page = await (await fetch(`${base}/`)).text();
       expect(page).not.toContain('acme/');
@@ -152,31 +161,31 @@ describe('GET / when reads need a token', () => {
       expect(index.status).toBe(200);
       expect(((await index.json()) as any).repositories.tracked).toBe(4);
     } finally {
-      await guarded.close(0);
+      await guarded.close();
     }
   });
 });
 
 describe('GET / with metrics on their own port', () => {
   it('does not link /metrics, which this port does not serve', async () => {
-    const separate = await startPages(db, {}, { metricsOnOwnPort: true });
+    const separate = await startPages({ uri: mongodbUri(), name: db.name }, { METRICS_PORT: '0' });
     try {
-      const base = `http://127.0.0.1:${separate.port}`;
+      const base = separate.url;
       const index = (await (await fetch(`${base}/`, { headers: { accept: 'application/json' } })).json()) as any;
       expect(index.links.metrics).toBeNull();
       expect(await (await fetch(`${base}/`)).text()).not.toContain('href="/metrics"');
     } finally {
-      await separate.close(0);
+      await separate.close();
     }
   });
 });
 
 describe('GET / while the database is unreachable', () => {
   it('answers 503: a page saying so for people, the JSON error envelope for clients', async () => {
-    const down = createDatabase({ uri: 'mongodb://127.0.0.1:9/', dbName: 'none', timeoutMs: 300 });
-    const downServer = await startPages(down);
+    // Nothing listens on port 9 (discard) here.
+    const downServer = await startPages({ uri: 'mongodb://127.0.0.1:9/', name: 'none' }, { DB_TIMEOUT_MS: '300' });
     try {
-      const base = `http://127.0.0.1:${downServer.port}`;
+      const base = downServer.url;
       const page = await fetch(`${base}/`);
       expect(page.status).toBe(503);
       expect(page.headers.get('retry-after')).toBe('5');
@@ -185,8 +194,7 @@ describe('GET / while the database is unreachable', () => {
       expect(json.status).toBe(503);
       expect(((await json.json()) as any).error.code).toBe('database_unavailable');
     } finally {
-      await downServer.close(0);
-      await down.close();
+      await downServer.close();
     }
   });
 });
