@@ -104,12 +104,35 @@ export const requestAborted = () =>
 export const internalError = () =>
   new HttpError(500, 'internal_error', 'Something went wrong on our side; it has been logged.');
 
+interface DocumentedHeader {
+  description: string;
+  required: boolean;
+  schema: { type: 'string' };
+}
+
+/** Headers error answers carry, for the document: the challenge (RFC 6750), the current ETag, when to retry. */
+const ERROR_HEADERS: Record<number, Record<string, DocumentedHeader>> = {
+  401: {
+    'www-authenticate': {
+      description: 'Bearer realm="repo-monitor", with error="invalid_token" when a token was sent',
+      required: true,
+      schema: { type: 'string' },
+    },
+  },
+  412: { etag: { description: 'The current ETag', required: true, schema: { type: 'string' } } },
+  503: { 'retry-after': { description: 'Seconds to wait before trying again', required: false, schema: { type: 'string' } } },
+};
+
 /** OpenAPI response entries for the error envelope, so each route lists the errors it can give (500 and 503 always). */
 export function errorResponses(...statuses: number[]) {
-  const out: Record<number, { description: string; content: { 'application/json': { schema: typeof errorSchema } } }> = {};
+  const out: Record<
+    number,
+    { description: string; headers?: Record<string, DocumentedHeader>; content: { 'application/json': { schema: typeof errorSchema } } }
+  > = {};
   for (const status of [...statuses, 500, 503]) {
     out[status] = {
       description: ERROR_STATUSES[status]?.description ?? 'Error',
+      ...(ERROR_HEADERS[status] && { headers: ERROR_HEADERS[status] }),
       content: { 'application/json': { schema: errorSchema } },
     };
   }

@@ -1,6 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
-import { HttpError, noRoute } from '../lib/errors.ts';
+import { HttpError } from '../lib/errors.ts';
 import type { AnyServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { instrumentApp, type InstrumentedApp } from './app-entry.ts';
@@ -9,6 +9,7 @@ import { errorResponse } from './error-response.ts';
 import { allFunctions } from './functions.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
+import { notFoundOrNotAllowed } from './method-not-allowed.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
 import { mountPages } from './pages/index.ts';
 
@@ -53,7 +54,7 @@ export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = al
     openapi: '3.1.0',
     info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
   });
-  app.notFound((c) => c.json(noRoute(c.req.method, c.req.path).toBody(), 404));
+  app.notFound(notFoundOrNotAllowed(app));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));
   const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json', ...pageRoutes]);
   // Scrapes are neither counted nor logged.

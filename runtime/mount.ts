@@ -81,7 +81,9 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: AnyServiceFunction, 
   if (hasJsonBody(fn.route)) middleware.push(limitBody(options.maxBodyBytes), requireJson);
   // The OpenAPI document says which operations need the token (scheme registered in app.ts).
   const security = tokenNeeded ? [{ [BEARER_SCHEME]: [] }] : undefined;
-  const route = middleware.length > 0 || security ? { ...fn.route, middleware, ...(security && { security }) } : fn.route;
+  // Generated clients name their methods after operationId: the function's name in camelCase.
+  const documented = { ...fn.route, operationId: fn.route.operationId ?? camelCase(fn.name) };
+  const route = middleware.length > 0 || security ? { ...documented, middleware, ...(security && { security }) } : documented;
   app.openapi(route, (async (c: Context<AppEnv>) => {
     const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
     const input = {
@@ -94,6 +96,8 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: AnyServiceFunction, 
     return toResponse(c, result);
   }) as never);
 }
+
+const camelCase = (name: string) => name.replaceAll(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
 
 export function toResponse(c: Context, result: FunctionResult): Response {
   if (result.body === undefined) return c.body(null, result.status as 204, result.headers);

@@ -46,21 +46,20 @@ export function commandLine(args: readonly string[], env: Record<string, string>
 
 /** Runs docker in `cwd` (the repository: stack files and the Dockerfile are relative to it). */
 export function realDocker(cwd: string, print: (line: string) => void): Docker {
-  const exec = (args: readonly string[], options: ChangeOptions, echo: boolean) => {
+  const exec = (args: readonly string[], options: ChangeOptions, onTerminal: boolean) => {
     const result = spawnSync('docker', args, {
       cwd,
       input: options.input,
       env: { ...process.env, ...options.env },
       encoding: 'utf8',
-      // What a change prints (build steps, deploy progress) goes straight to the terminal.
-      stdio: [options.input === undefined ? 'ignore' : 'pipe', echo ? 'inherit' : 'pipe', 'pipe'],
+      // A change shows its own progress and errors (a build takes minutes); a query is read.
+      stdio: [options.input === undefined ? 'ignore' : 'pipe', onTerminal ? 'inherit' : 'pipe', onTerminal ? 'inherit' : 'pipe'],
       maxBuffer: 64 * 1024 * 1024,
     });
     const error = result.error as NodeJS.ErrnoException | undefined;
     if (error?.code === 'ENOENT') throw new DockerMissing('Docker is not installed: there is no docker command on PATH');
     if (error) throw error;
-    if (echo && result.stderr) process.stderr.write(result.stderr);
-    if (result.status !== 0) throw new DockerFailed(args, result.status, result.stderr ?? '');
+    if (result.status !== 0) throw new DockerFailed(args, result.status, onTerminal ? 'its output is above' : (result.stderr ?? ''));
     return result.stdout ?? '';
   };
   return {
