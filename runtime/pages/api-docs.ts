@@ -61,11 +61,10 @@ const page = html`<!doctype html>
 </body>
 </html>`;
 
-/** Mounts /docs and its files; returns the route templates it added (for the request metrics). */
-export function mountApiDocs(app: Hono<AppEnv>, openapiUrl: string): string[] {
+/** Mounts /docs and its files. */
+export function mountApiDocs(app: Hono<AppEnv>, openapiUrl: string): void {
   const init = staticAsset(() => initScript(openapiUrl), 'text/javascript; charset=utf-8');
   const files: Record<string, { serve: typeof init.serve }> = { ...assets, 'init.js': init };
   app.get(DOCS_PATH, (c) => c.html(page, 200, { 'content-security-policy': DOCS_CSP }));
   for (const [name, asset] of Object.entries(files)) app.get(`${DOCS_PATH}/${name}`, (c) => asset.serve(c));
-  return [DOCS_PATH, ...Object.keys(files).map((name) => `${DOCS_PATH}/${name}`)];
 }

@@ -4,11 +4,10 @@ import type { AppEnv } from '../env.ts';
 import type { SharedDeps } from '../mount.ts';
 import { mountApiDocs } from './api-docs.ts';
 import { statusLinks } from './status-index.ts';
-import { mountStatus, statusRoute } from './status-route.ts';
+import { mountStatus } from './status-route.ts';
 
 /**
  * The pages for people: the status page at / (also a JSON index) and the API docs at /docs.
- * Returns the route templates mounted, which the request metrics label requests with.
  */
 export interface PagesOptions {
   log: Logger;
@@ -16,8 +15,8 @@ export interface PagesOptions {
   metricsHere: boolean;
 }
 
-export function mountPages(app: OpenAPIHono<AppEnv>, deps: SharedDeps, options: PagesOptions): string[] {
+export function mountPages(app: OpenAPIHono<AppEnv>, deps: SharedDeps, options: PagesOptions): void {
   const links = statusLinks(options.metricsHere);
   mountStatus(app, deps, { links, log: options.log });
-  return [statusRoute.path, ...mountApiDocs(app, links.openapi)];
+  mountApiDocs(app, links.openapi);
 }

@@ -9,6 +9,7 @@ export interface StatusLinks {
   docs: string;
   openapi: string;
   repos: string;
+  syncRuns: string;
   /** Null when /metrics is served on METRICS_PORT instead of here. */
   metrics: string | null;
   health: string;
@@ -19,6 +20,7 @@ export const statusLinks = (metricsHere: boolean): StatusLinks => ({
   docs: '/docs',
   openapi: '/openapi.json',
   repos: '/repos',
+  syncRuns: '/sync/runs',
   metrics: metricsHere ? '/metrics' : null,
   health: '/healthz',
   ready: '/readyz',
@@ -42,17 +44,43 @@ export const statusIndexSchema = z
     sync: z.object({
       schedule: z.string().openapi({ description: 'SYNC_SCHEDULE (cron).' }),
       nextRunAt: time.nullable().openapi({ description: 'When the schedule fires next.' }),
-      runningSince: time.nullable().openapi({ description: 'When the run now holding the sync lease started; null when none runs.' }),
+      running: z
+        .object({
+          id: z.string(),
+          href: z.string(),
+          startedAt: time,
+          done: seconds.openapi({ description: 'Repositories visited so far.' }),
+          due: seconds.nullable().openapi({ description: 'Repositories the run has to visit; null until counted.' }),
+          expectedFinishAt: time.nullable(),
+        })
+        .nullable()
+        .openapi({ description: 'The run holding the sync lease, in whichever process; null when none runs.' }),
+      lastRun: z
+        .object({
+          id: z.string(),
+          href: z.string(),
+          state: z.enum(['succeeded', 'partial', 'failed']),
+          trigger: z.string(),
+          finishedAt: time,
+          durationMs: seconds,
+          refreshed: seconds.openapi({ description: 'Repositories confirmed or updated (gone ones included).' }),
+          failed: seconds,
+          requestsSpent: seconds,
+          stoppedBy: z.string().openapi({ description: 'As in the SyncSummary.' }),
+        })
+        .nullable()
+        .openapi({ description: 'The newest finished run that was not skipped; null before the first.' }),
       lastRefreshAt: time.nullable().openapi({ description: 'The most recent time any repository was confirmed against GitHub.' }),
       rateLimit: z
-        .object({ limit: seconds, remaining: seconds, resetAt: time })
+        .object({ limit: seconds, remaining: seconds, resetAt: time, reportedAt: time })
         .nullable()
-        .openapi({ description: "GitHub's rate limit as last reported to the sync; null before any answer." }),
+        .openapi({ description: "GitHub's rate limit as the newest run that saw it reported, at reportedAt; null before any answer." }),
     }),
     links: z.object({
       docs: z.string(),
       openapi: z.string(),
       repos: z.string(),
+      syncRuns: z.string(),
       metrics: z.string().nullable().openapi({ description: 'Null when metrics are served on METRICS_PORT instead.' }),
       health: z.string(),
       ready: z.string(),

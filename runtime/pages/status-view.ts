@@ -3,7 +3,7 @@ import type { RepoResponse } from '../../lib/repos/schemas.ts';
 import { count, duration, relative, utc } from './format.ts';
 import { PAGE_STYLE } from './page-style.ts';
 import type { StatusLinks } from './status-index.ts';
-import type { StatusReport, SyncState } from './status-report.ts';
+import type { FinishedRun, RateLimitState, RunningRun, StatusReport, SyncState } from './status-report.ts';
 
 /**
  * The status page, rendered on the server with Hono's html template (which escapes every
@@ -16,7 +16,7 @@ export function statusPage(report: StatusReport, links: StatusLinks): Html {
   return layout(html`
     ${summaryCards(report, now)}
     <h2>Sync</h2>
-    ${syncFacts(report.sync, now)}
+    ${syncFacts(report.sync, links, now)}
     <h2 id="repositories">Repositories</h2>
     ${repositories(report, now)}
   `, links, now);
@@ -49,6 +49,7 @@ function layout(content: Html, links: StatusLinks, now: Date): Html {
     <li><a href="${links.docs}">API docs</a></li>
     <li><a href="${links.openapi}">OpenAPI document</a></li>
     <li><a href="${links.repos}">Repositories as JSON</a></li>
+    <li><a href="${links.syncRuns}">Sync runs</a></li>
     <li>${links.metrics ? html`<a href="${links.metrics}">Metrics</a>` : 'Metrics: on the metrics port'}</li>
     <li><a href="${links.health}">Liveness</a></li>
     <li><a href="${links.ready}">Readiness</a></li>
@@ -70,25 +71,52 @@ function summaryCards(report: StatusReport, now: Date): Html {
     ${card('Stale', String(repos.stale), `not confirmed for ${duration(repos.staleAfterSeconds)}`)}
     ${card('Oldest data', repos.oldestSyncAgeSeconds === null ? '–' : duration(repos.oldestSyncAgeSeconds), 'since its last sync')}
     ${budget
-      ? card('Rate-limit budget', `${budget.remaining} / ${budget.limit}`, html`resets ${timeAgo(budget.resetAt, now)}`)
+      ? card('Rate-limit budget', `${budget.remaining} / ${budget.limit}`, budgetNote(budget, now))
       : card('Rate-limit budget', 'unknown', 'until GitHub answers a sync')}
   </section>`;
+}
+
+/** When the window resets, and how old the figure is: it comes from the last run that saw it. */
+function budgetNote(budget: RateLimitState, now: Date): Html {
+  const reset = new Date(budget.resetAt) > now ? html`resets ${timeAgo(budget.resetAt, now)}` : html`window reset ${timeAgo(budget.resetAt, now)}`;
+  return html`${reset}; as of ${timeAgo(budget.reportedAt, now)}`;
 }
 
 const card = (label: string, value: string, note: string | Html) =>
   html`<div class="card"><span class="label">${label}</span><span class="value">${value}</span><span class="note">${note}</span></div>`;
 
-function syncFacts(sync: SyncState, now: Date): Html {
+function syncFacts(sync: SyncState, links: StatusLinks, now: Date): Html {
   return html`<dl class="facts">
     <dt>Running now</dt>
-    <dd>${sync.runningSince ? html`<span class="badge ok">running</span> since ${timeAgo(sync.runningSince, now)}` : 'no'}</dd>
+    <dd>${sync.running ? runningNow(sync.running, now) : 'no'}</dd>
+    <dt>Last run</dt>
+    <dd>${sync.lastRun ? lastRun(sync.lastRun, now) : 'none yet'}</dd>
     <dt>Next run</dt>
     <dd>${sync.nextRunAt ? html`${timeAgo(sync.nextRunAt, now)} (${utc(new Date(sync.nextRunAt))})` : 'not scheduled'} · schedule
       <code>${sync.schedule}</code></dd>
     <dt>Last refresh</dt>
     <dd>${sync.lastRefreshAt ? html`${timeAgo(sync.lastRefreshAt, now)}, the most recent confirmation of a repository` : 'never'}</dd>
-  </dl>`;
+  </dl>
+  <p><a href="${links.syncRuns}">Every recent run</a></p>`;
 }
+
+function runningNow(run: RunningRun, now: Date): Html {
+  const progress = run.due === null ? '' : html`, ${run.done} of ${run.due} repositories done`;
+  const end = run.expectedFinishAt ? html`, expected to end ${timeAgo(run.expectedFinishAt, now)}` : '';
+  return html`<span class="badge ok">running</span> <a href="${run.href}">${run.id}</a> since ${timeAgo(run.startedAt, now)}${progress}${end}`;
+}
+
+const RUN_BADGE: Record<FinishedRun['state'], string> = { succeeded: 'ok', partial: 'stale', failed: 'failed' };
+
+function lastRun(run: FinishedRun, now: Date): Html {
+  const stopped = run.stoppedBy === 'done' ? '' : html` (stopped: ${run.stoppedBy.replace('_', ' ')})`;
+  return html`<span class="badge ${RUN_BADGE[run.state]}">${run.state}</span> <a href="${run.href}">${run.id}</a>
+    ${timeAgo(run.finishedAt, now)}, by ${run.trigger}: ${run.refreshed} refreshed, ${run.failed} failed, ${run.requestsSpent}
+    requests in ${seconds(run.durationMs)}${stopped}`;
+}
+
+/** 1234 ms → "1.2 s"; longer runs in the coarser units of duration(). */
+const seconds = (ms: number) => (ms < 60_000 ? `${(ms / 1000).toFixed(1)}\u00a0s` : duration(ms / 1000));
 
 function repositories(report: StatusReport, now: Date): Html {
   const { listed, tracked } = report.repositories;

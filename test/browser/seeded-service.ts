@@ -37,7 +37,9 @@ export interface SeededService {
 }
 
 export async function startSeededService(mongodbUri: string, env: Record<string, string> = {}): Promise<SeededService> {
-  const github = await startFakeGitHub({ changeEverySeconds: 0, repos: { [GONE_REPO]: 410 } });
+  // A ten-minute rate-limit window: the sync paces its requests over what is left of the
+  // window, and an hour's would make the seeding run take seconds.
+  const github = await startFakeGitHub({ changeEverySeconds: 0, windowSeconds: 600, repos: { [GONE_REPO]: 410 } });
   const dbName = `seeded_${randomBytes(4).toString('hex')}`;
   const service = await startService({
     MONGODB_URI: mongodbUri,
@@ -55,8 +57,8 @@ export async function startSeededService(mongodbUri: string, env: Record<string,
   };
   try {
     for (const repo of SEEDED_REPOS) await track(service, repo.fullName, repo.tags);
-    const run = await call(service.url, 'POST', '/sync');
-    if (run.status !== 200) throw new Error(`the seeding sync answered ${run.status}: ${run.text}`);
+    const run = await call(service.url, 'POST', '/sync', { headers: { prefer: 'wait=60' } });
+    if (run.status !== 200 || run.json.state !== 'succeeded') throw new Error(`the seeding sync answered ${run.status}: ${run.text}`);
     await track(service, NEW_REPO, ['web']);
     await ageRepo(mongodbUri, dbName, STALE_REPO, 9 * 3_600_000);
   } catch (error) {

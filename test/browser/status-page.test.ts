@@ -59,7 +59,11 @@ describe('the status page in a browser', () => {
     expect(cards).toContain(`Tracked ${SEEDED_REPOS.length + 1} repositories`);
     // Stale: the aged one and the never-synced one.
     expect(cards.find((text) => text.startsWith('Stale'))).toMatch(/^Stale 2 /);
-    expect(cards.find((text) => text.startsWith('Rate-limit budget'))).toMatch(/^Rate-limit budget \d+ \/ 5000 resets in \d+ min/);
+    expect(cards.find((text) => text.startsWith('Rate-limit budget'))).toMatch(/^Rate-limit budget \d+ \/ 5000 resets in \d+ min; as of /);
+    // The seeding run: every repository but the one tracked after it, one request each.
+    const facts = await page.$$eval('dl.facts dd', (dds) => dds.map((dd) => dd.innerText.replace(/\s+/g, ' ').trim() as string));
+    expect(facts[0]).toBe('no');
+    expect(facts[1]).toMatch(new RegExp(`^succeeded [0-9a-f]{12} (just now|.* ago), by http: ${SEEDED_REPOS.length} refreshed, 0 failed, ${SEEDED_REPOS.length} requests in `));
     expect(problems.errors).toEqual([]);
     await page.close();
   });

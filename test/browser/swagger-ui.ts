@@ -50,6 +50,10 @@ export async function tryItOut(page: Page, method: string, path: string): Promis
   return Number(await page.$eval(shown, (cell) => cell.innerText.trim()));
 }
 
+/** The request URL Swagger UI shows for the last execution. */
+export const shownRequestUrl = (page: Page, method: string, path: string): Promise<string> =>
+  page.$eval(`${operation(method, path)} .request-url pre`, (pre) => pre.innerText.trim() as string);
+
 /** The response body Swagger UI shows for the last execution. */
 export const shownBody = (page: Page, method: string, path: string): Promise<string> =>
   page.$eval(`${operation(method, path)} .live-responses-table .response-col_description pre`, (pre) => pre.innerText as string);

@@ -4,6 +4,9 @@ import { loadConfig } from '../../lib/config.ts';
 import type { Database } from '../../lib/db.ts';
 import { Logger } from '../../lib/logging/logger.ts';
 import { newRepoDocument, type RepoDocument } from '../../lib/repos/model.ts';
+import type { LockDocument } from '../../lib/sync/lease.ts';
+import type { SyncRunDocument } from '../../lib/sync/run-store.ts';
+import type { SyncSummary } from '../../lib/sync/summary.ts';
 import { statusIndexSchema } from '../../runtime/pages/status-index.ts';
 import { startServer } from '../../runtime/server.ts';
 import { createService } from '../../runtime/service.ts';
@@ -123,8 +126,18 @@ describe('GET / with Accept: application/json', () => {
     expect(index.sync.schedule).toBe('0 * * * *');
     expect(index.sync.nextRunAt).toBe(new Cron('0 * * * *', { paused: true }).nextRun()!.toISOString());
     expect(index.sync.lastRefreshAt).toBe(new Date(now - 60_000).toISOString());
-    expect(index.sync.runningSince).toBeNull();
-    expect(index.links).toEqual({ docs: '/docs', openapi: '/openapi.json', repos: '/repos', metrics: '/metrics', health: '/healthz', ready: '/readyz' });
+    expect(index.sync.running).toBeNull();
+    expect(index.sync.lastRun).toBeNull();
+    expect(index.sync.rateLimit).toBeNull();
+    expect(index.links).toEqual({
+      docs: '/docs',
+      openapi: '/openapi.json',
+      repos: '/repos',
+      syncRuns: '/sync/runs',
+      metrics: '/metrics',
+      health: '/healthz',
+      ready: '/readyz',
+    });
     expect(JSON.stringify(index)).not.toContain('acme/');
   });
 
@@ -135,15 +148,57 @@ describe('GET / with Accept: application/json', () => {
     expect(html.headers.get('content-type')).toMatch(/^text\/html/);
   });
 
-  it('shows a sync in progress from the sync lease', async () => {
-    const acquiredAt = new Date(now - 30_000);
-    const locks = db.db.collection<{ _id: string; owner: string; token: number; acquiredAt: Date; expiresAt: Date }>('locks');
-    await locks.insertOne({ _id: 'sync', owner: 'elsewhere:1:run', token: 3, acquiredAt, expiresAt: new Date(Date.now() + 60_000) });
+  it('shows the run holding the sync lease, the last finished run and the rate limit it reported', async () => {
+    const runs = db.db.collection<SyncRunDocument>('sync_runs');
+    const locks = db.db.collection<LockDocument>('locks');
+    const at = (msAgo: number) => new Date(Date.now() - msAgo);
+    const summary = (outcome: SyncSummary['outcome'], rateLimit: SyncSummary['rateLimit']): SyncSummary => ({
+      runId: 'x', outcome, stoppedBy: outcome === 'skipped' ? 'lease_held' : 'budget', trigger: 'schedule', startedAt: at(0).toISOString(),
+      durationMs: 2500, tracked: 4, counts: { updated: 2, unchanged: 0, not_modified: 1, gone: 0, failed: 1 }, requestsSpent: 4,
+      rateLimit, writes: { commands: 1, documents: 2, refused: 0 }, nextRunHint: null,
+    });
+    const run = (id: string, state: SyncRunDocument['state'], minutesAgo: number, runSummary: SyncSummary | null): SyncRunDocument => ({
+      _id: id, state, trigger: 'schedule', process: 'elsewhere:1', queuedAt: at(minutesAgo * 60_000), startedAt: at(minutesAgo * 60_000),
+      finishedAt: runSummary ? at(minutesAgo * 60_000 - 2500) : null, summary: runSummary, heldBy: null,
+      progress: { done: 3, due: 4, requestsSpent: 3, budgetLeft: 40, expectedFinishAt: at(-60_000), updatedAt: at(0) },
+    });
+    const reset = new Date(Date.now() + 30 * 60_000).toISOString();
+    await runs.insertMany([
+      run('aaaaaaaaaaa1', 'succeeded', 20, summary('success', { limit: 60, remaining: 50, reset })),
+      run('aaaaaaaaaaa2', 'partial', 10, summary('partial', { limit: 60, remaining: 44, reset })),
+      run('aaaaaaaaaaa3', 'skipped', 5, summary('skipped', null)),
+      run('aaaaaaaaaaa4', 'running', 1, null),
+    ]);
+    await locks.insertOne({ _id: 'sync', owner: 'elsewhere:1:aaaaaaaaaaa4', token: 3, acquiredAt: at(60_000), expiresAt: at(-60_000) });
     try {
       const index = (await (await fetch(`${url}/`, { headers: { accept: 'application/json' } })).json()) as any;
-      expect(index.sync.runningSince).toBe(acquiredAt.toISOString());
+      expect(index.sync.running).toEqual({ id: 'aaaaaaaaaaa4', href: '/sync/runs/aaaaaaaaaaa4', startedAt: expect.any(String), done: 3, due: 4, expectedFinishAt: expect.any(String) });
+      // The skipped run is not "the last run": the partial one before it is.
+      expect(index.sync.lastRun).toMatchObject({ id: 'aaaaaaaaaaa2', state: 'partial', refreshed: 3, failed: 1, requestsSpent: 4, stoppedBy: 'budget', durationMs: 2500 });
+      expect(index.sync.rateLimit).toEqual({ limit: 60, remaining: 44, resetAt: reset, reportedAt: expect.any(String) });
+      const page = await (await fetch(`${url}/`)).text();
+      expect(page).toMatch(/badge ok">running<\/span> <a href="\/sync\/runs\/aaaaaaaaaaa4">aaaaaaaaaaa4<\/a> since .*, 3 of 4 repositories done/);
+      expect(page).toMatch(/badge stale">partial<\/span> <a href="\/sync\/runs\/aaaaaaaaaaa2">/);
+      expect(page).toContain('44 / 60');
     } finally {
       await locks.deleteOne({ _id: 'sync' });
+      await runs.deleteMany({});
+    }
+  });
+
+  it('says no run is going when the lease has expired, whatever the history says', async () => {
+    const runs = db.db.collection<SyncRunDocument>('sync_runs');
+    const locks = db.db.collection<LockDocument>('locks');
+    const long = new Date(Date.now() - 3_600_000);
+    await runs.insertOne({ _id: 'bbbbbbbbbbb1', state: 'running', trigger: 'schedule', process: 'gone:1', queuedAt: long, startedAt: long, finishedAt: null, summary: null, heldBy: null, progress: null });
+    await locks.insertOne({ _id: 'sync', owner: 'gone:1:bbbbbbbbbbb1', token: 4, acquiredAt: long, expiresAt: new Date(long.getTime() + 60_000) });
+    try {
+      const index = (await (await fetch(`${url}/`, { headers: { accept: 'application/json' } })).json()) as any;
+      expect(index.sync.running).toBeNull();
+      expect(index.sync.lastRun).toBeNull();
+    } finally {
+      await locks.deleteOne({ _id: 'sync' });
+      await runs.deleteMany({});
     }
   });
 });
