@@ -89,6 +89,7 @@ describe('GET / for people', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('vary')).toMatch(/accept/i);
+    expect(response.headers.get('cache-control')).toBe('no-cache');
     const csp = response.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toMatch(/script-src/);
@@ -103,6 +104,17 @@ describe('GET / for people', () => {
     // Data from upstream is escaped, never markup.
     expect(page).toContain('A &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; description');
     for (const link of ['/docs', '/openapi.json', '/metrics']) expect(page).toContain(`href="${link}"`);
+  });
+
+  it('answers HEAD like GET without the body, and other methods with 405 and Allow', async () => {
+    const head = await fetch(`${url}/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${url}/`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(((await post.json()) as any).error.code).toBe('method_not_allowed');
   });
 
   it('is what a client gets without an Accept header, and what curl gets', async () => {
@@ -263,14 +275,34 @@ describe('GET / like every other route', () => {
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/docs'))).toEqual([]);
   });
 
+  it('serves the API docs from the service: the page, its files gzipped when asked, and 404 for any other name', async () => {
+    const page = await fetch(`${url}/docs`);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js']) expect(html).toContain(`/docs/${file}`);
+    const plain = await fetch(`${url}/docs/swagger-ui-bundle.js`, { headers: { 'accept-encoding': 'identity' } });
+    const plainBytes = (await plain.arrayBuffer()).byteLength;
+    // fetch unzips the body; Content-Length is still the size sent.
+    const gzipped = await fetch(`${url}/docs/swagger-ui-bundle.js`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(gzipped.headers.get('content-length'))).toBeLessThan(plainBytes / 2);
+    expect(await (await fetch(`${url}/docs/init.js`)).text()).toContain('"url":"/openapi.json"');
+    const missing = await fetch(`${url}/docs/other.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as any).error.code).toBe('not_found');
+  });
+
   it('is counted by the request metrics under its route, as are the API docs', async () => {
+    const counts = async () => {
+      const families = await scrape(url);
+      const requests = (path: string) => sampleOf(families, 'http_requests_total', { method: 'GET', path, status_code: '200' })?.value ?? 0;
+      return [requests('/'), requests('/docs'), requests('/docs/init.js')];
+    };
+    const before = await counts();
     await fetch(`${url}/`);
     await fetch(`${url}/docs`);
     await fetch(`${url}/docs/init.js`);
-    const families = await scrape(url);
-    const requests = (path: string) => sampleOf(families, 'http_requests_total', { method: 'GET', path, status_code: '200' })?.value ?? 0;
-    expect(requests('/')).toBeGreaterThanOrEqual(1);
-    expect(requests('/docs')).toBe(1);
-    expect(requests('/docs/init.js')).toBe(1);
+    const after = await counts();
+    expect(after.map((count, i) => count - before[i]!)).toEqual([1, 1, 1]);
   });
 });
