@@ -72,12 +72,24 @@ export interface AlertRule {
 export const ruleFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.rules.yml'));
 export const ruleTestFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.test.yml'));
 
-export function alertRules(): AlertRule[] {
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  file: string;
+}
+
+function rules(): Array<Partial<AlertRule & RecordingRule> & { expr: string; file: string }> {
   return ruleFiles().flatMap((file) => {
     const doc = parseYaml(readFileSync(join(RULES_DIR, file), 'utf8'));
     return doc.groups.flatMap((group: { rules: AlertRule[] }) => group.rules.map((rule) => ({ ...rule, file })));
   });
 }
+
+/** The alerting rules of every rule file (recording rules left out). */
+export const alertRules = (): AlertRule[] => rules().filter((rule): rule is AlertRule => typeof rule.alert === 'string');
+
+/** The recording rules (the SLO ratios), whose names alert expressions read like metrics. */
+export const recordingRules = (): RecordingRule[] => rules().filter((rule): rule is RecordingRule => typeof rule.record === 'string');
 
 export const dashboardFiles = () => readdirSync(DASHBOARDS_DIR).filter((name) => name.endsWith('.json'));
 export const readDashboard = (file: string): any => JSON.parse(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'));

@@ -5,7 +5,7 @@ import { parser as logqlParser } from '@grafana/lezer-logql';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { alertRules, dashboardFiles, dashboardQueries, expandGrafanaMacros, readDashboard, readText, readYaml, run } from './helpers.ts';
+import { alertRules, dashboardFiles, dashboardQueries, expandGrafanaMacros, readDashboard, readText, readYaml, recordingRules, run } from './helpers.ts';
 
 /**
  * Every PromQL and LogQL expression the stack runs, wherever it is written (rules,
@@ -48,6 +48,19 @@ const KNOWN_METRICS = new Set([
   'cache_oldest_record_age_seconds',
   'cache_stale_after_seconds',
   'up', // written by Prometheus for every target
+  // The exporters and log agents the stack runs beside the service (docs/alerts.md).
+  'node_filesystem_avail_bytes',
+  'node_filesystem_size_bytes',
+  'node_filesystem_readonly',
+  'container_start_time_seconds',
+  'container_cpu_cfs_periods_total',
+  'container_cpu_cfs_throttled_periods_total',
+  'promtail_sent_entries_total',
+  'promtail_dropped_entries_total',
+  'loki_write_sent_entries_total',
+  'loki_write_dropped_entries_total',
+  // The recording rules' series (the SLO ratios).
+  ...recordingRules().map((rule) => rule.record),
 ]);
 
 interface Source {
@@ -55,7 +68,10 @@ interface Source {
   expr: string;
 }
 
-const ruleExpressions = (): Source[] => alertRules().map((rule) => ({ where: `${rule.file} ${rule.alert}`, expr: rule.expr }));
+const ruleExpressions = (): Source[] => [
+  ...alertRules().map((rule) => ({ where: `${rule.file} ${rule.alert}`, expr: rule.expr })),
+  ...recordingRules().map((rule) => ({ where: `${rule.file} ${rule.record}`, expr: rule.expr })),
+];
 
 const dashboardExpressions = (uid: 'prometheus' | 'loki'): Source[] =>
   dashboardQueries()
@@ -173,7 +189,7 @@ describe('LogQL', () => {
   });
 
   it('uses only the labels the agents attach; request_id and run_id stay structured metadata', () => {
-    const labels = new Set(['service', 'stack', 'stream', 'level']);
+    const labels = new Set(['service', 'stack', 'stream', 'level', 'task']);
     for (const { where, expr } of sources()) {
       const selector = /^[^{]*\{([^}]*)\}/.exec(expr)?.[1] ?? '';
       for (const [, name] of selector.matchAll(/(\w+)\s*[=!]~?/g)) expect(labels, `${where} selects on ${name}`).toContain(name);
