@@ -9,8 +9,11 @@ import { ROOT, ruleFiles, run } from './helpers.ts';
  * no engine) validates each file and overlay against the compose schema and prints the
  * merged result, which the assertions below read.
  */
+/** What `docker stack deploy` needs in its environment (docs/alerts.md, Runbook links). */
+const DEPLOY_ENV = { VERSION: 'test', RUNBOOK_BASE_URL: 'https://runbooks.example.org/alerts' };
+
 const resolve = (...files: string[]) => {
-  const result = run('docker', ['stack', 'config', ...files.flatMap((file) => ['-c', file])], { env: { VERSION: 'test' } });
+  const result = run('docker', ['stack', 'config', ...files.flatMap((file) => ['-c', file])], { env: DEPLOY_ENV });
   expect(result.status, result.output).toBe(0);
   return parseYaml(result.output);
 };
@@ -23,7 +26,7 @@ describe('stack.yml', () => {
   });
 
   it('refuses to deploy without VERSION, which names the image and the configs', () => {
-    const result = run('docker', ['stack', 'config', '-c', 'stack.yml'], { env: { VERSION: '' } });
+    const result = run('docker', ['stack', 'config', '-c', 'stack.yml'], { env: { ...DEPLOY_ENV, VERSION: '' } });
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('required variable VERSION is missing a value');
     expect(resolve('stack.yml').services.api.image).toBe('repo-monitor:test');
@@ -76,6 +79,13 @@ describe('stack.yml', () => {
     const mounted = Object.fromEntries(prometheus.configs.map((config: any) => [config.target, stack.configs[config.source].file]));
     expect(mounted['/etc/prometheus/prometheus.yml']).toBe(join(ROOT, 'monitoring/prometheus/prometheus.yml'));
     for (const file of ruleFiles()) expect(mounted[`/etc/prometheus/rules/${file}`], file).toBe(join(ROOT, 'monitoring/prometheus/rules', file));
+  });
+
+  it('refuses to deploy without RUNBOOK_BASE_URL, which every alert\'s runbook link starts with', () => {
+    const result = run('docker', ['stack', 'config', '-c', 'stack.yml'], { env: { ...DEPLOY_ENV, RUNBOOK_BASE_URL: '' } });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('RUNBOOK_BASE_URL');
+    expect(resolve('stack.yml').services.prometheus.environment.RUNBOOK_BASE_URL).toBe(DEPLOY_ENV.RUNBOOK_BASE_URL);
   });
 
   it('runs Promtail on every node with the docker socket, pinned to its last release', () => {
