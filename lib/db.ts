@@ -34,6 +34,8 @@ export function createDatabase({ uri, dbName, timeoutMs }: DatabaseOptions): Dat
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     appName: 'repo-monitor',
+    // Command started/succeeded/failed events: per-command durations (lib/metrics/mongodb-driver-metrics.ts).
+    monitorCommands: true,
   });
   const db = client.db(dbName);
   return {

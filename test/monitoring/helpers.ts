@@ -102,12 +102,18 @@ export interface PanelQuery {
   exemplar: boolean;
 }
 
-/** Every query of every panel, with the datasource uid it runs on (target's, else panel's). */
+/**
+ * Every query of every panel, with the datasource uid it runs on (target's, else panel's),
+ * and every annotation query (as panel "annotation <name>").
+ */
 export function dashboardQueries(): PanelQuery[] {
   return dashboardFiles().flatMap((file) => {
     const dashboard = readDashboard(file);
     const panels = dashboard.panels.flatMap((panel: any) => [panel, ...(panel.panels ?? [])]);
-    return panels.flatMap((panel: any) =>
+    const annotations = (dashboard.annotations?.list ?? [])
+      .filter((annotation: any) => annotation.target?.expr)
+      .map((annotation: any) => ({ title: `annotation ${annotation.name}`, datasource: annotation.datasource, targets: [annotation.target] }));
+    return [...panels, ...annotations].flatMap((panel: any) =>
       (panel.targets ?? []).map((target: any) => ({
         dashboard: dashboard.uid,
         panel: panel.title,
@@ -118,6 +124,27 @@ export function dashboardQueries(): PanelQuery[] {
     );
   });
 }
+
+/**
+ * Metrics that come from node-exporter, cAdvisor and the log agents (Promtail, Alloy), not
+ * from the service: the live test has none running, so panels and rules on them must
+ * evaluate there but cannot have data.
+ */
+export const EXPORTER_METRICS = new Set([
+  'node_filesystem_avail_bytes',
+  'node_filesystem_size_bytes',
+  'container_cpu_cfs_throttled_periods_total',
+  'container_cpu_cfs_periods_total',
+  'container_cpu_usage_seconds_total',
+  'container_memory_working_set_bytes',
+  'container_spec_memory_limit_bytes',
+  'container_start_time_seconds',
+  'node_filesystem_readonly',
+  'promtail_sent_entries_total',
+  'promtail_dropped_entries_total',
+  'loki_write_sent_entries_total',
+  'loki_write_dropped_entries_total',
+]);
 
 /**
  * Grafana replaces its macros and variables before a query reaches Prometheus or Loki;

@@ -1,7 +1,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { CustomVariableBuilder, RowBuilder, TextBoxVariableBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs';
-import { asStackedBars, dashboard, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
+import { asStackedBars, dashboard, errorRatio, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
 
 /**
  * The service's log lines from Loki. Labels are only service, stack, stream and level
@@ -30,13 +30,8 @@ export function logsDashboard(): Dashboard {
     .withRow(new RowBuilder('Errors: metrics beside logs'))
     .withPanel(
       withThresholdLine(
-        timeseries('5xx error ratio', 'percentunit', 'From Prometheus: share of requests answered 5xx on the selected routes.')
-          .withTarget(
-            prom(
-              'sum(rate(http_requests_total{job="api", path=~"$path", status_code=~"5.."}[$__rate_interval])) / sum(rate(http_requests_total{job="api", path=~"$path"}[$__rate_interval]))',
-              '5xx ratio',
-            ),
-          )
+        timeseries('5xx error ratio', 'percentunit', 'From Prometheus: share of requests answered 5xx on the selected routes (0 when none failed).')
+          .withTarget(prom(errorRatio('job="api", path=~"$path"', '$__rate_interval'), '5xx ratio'))
           .min(0)
           .span(12),
         0.05,

@@ -2,7 +2,8 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as HeatmapPanel, HeatmapColorOptionsBuilder, HeatmapColorMode, YAxisConfigBuilder } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
-import { dashboard, labelValuesVariable, prom, PROMETHEUS, stat, timeseries, withThresholdLine } from './common.ts';
+import { dashboard, errorRatio, labelValuesVariable, prom, PROMETHEUS, stat, timeseries, withThresholdLine } from './common.ts';
+import { redTable } from './red-table.ts';
 
 /**
  * The API as its clients see it (RED: rate, errors, duration), filtered by method and
@@ -45,11 +46,13 @@ export function serviceDashboard(): Dashboard {
     )
     .withPanel(stat('Requests per second', 'reqps', 'All routes selected above.').withTarget(prom(`sum(rate(http_requests_total{${selector}}[$__rate_interval]))`, 'req/s')))
     .withPanel(
-      stat('Version', 'none', 'Replicas per running version (app_build_info).')
+      stat('Version', 'none', 'Replicas per running version: the image\'s VERSION build argument (app_build_info). Deploys are marked on every graph.')
         .withTarget(prom('count by (version) (app_build_info{job="api"})', '{{version}}'))
         .textMode(common.BigValueTextMode.ValueAndName)
         .graphMode(common.BigValueGraphMode.None),
     )
+    .withRow(new RowBuilder('Per route (RED)'))
+    .withPanel(redTable(selector))
     .withRow(new RowBuilder('Rate and errors'))
     .withPanel(
       timeseries('Requests by status code', 'reqps', '499 is a client that closed the connection before the answer.')
@@ -60,13 +63,8 @@ export function serviceDashboard(): Dashboard {
     )
     .withPanel(
       withThresholdLine(
-        timeseries('5xx error ratio', 'percentunit', 'Share of requests answered 5xx. The dashed line is the HighErrorRatio alert threshold (5%).')
-          .withTarget(
-            prom(
-              `sum(rate(http_requests_total{${selector}, status_code=~"5.."}[$__rate_interval])) / sum(rate(http_requests_total{${selector}}[$__rate_interval]))`,
-              '5xx ratio',
-            ),
-          )
+        timeseries('5xx error ratio', 'percentunit', 'Share of requests answered 5xx (0 when none failed). The dashed line is the HighErrorRatio alert threshold (5%).')
+          .withTarget(prom(errorRatio(selector, '$__rate_interval'), '5xx ratio'))
           .min(0)
           .span(12),
         0.05,

@@ -10,8 +10,16 @@ import { asStackedBars, dashboard, prom, stat, timeseries } from './common.ts';
  */
 export function syncDashboard(): Dashboard {
   return dashboard('repo-monitor-sync', 'repo-monitor / Sync and upstream', 'Freshness of the cache, sync runs, and the GitHub rate limit.')
-    .withPanel(stat('Since last successful sync', 's', 'Time since a sync run last ended in success.').withTarget(prom('time() - max(sync_last_success_timestamp_seconds)', 'age')))
-    .withPanel(stat('Since last run', 's', 'Time since any sync run last ended, whatever its outcome.').withTarget(prom('time() - max(sync_last_run_timestamp_seconds)', 'age')))
+    .withPanel(
+      stat('Since last successful sync', 's', 'Time since a sync run last ended in success. The timestamps read 0 until a process has seen a run: those are left out, not shown as 56 years.')
+        .withTarget(prom('time() - max(sync_last_success_timestamp_seconds > 0)', 'age'))
+        .noValue('none seen yet'),
+    )
+    .withPanel(
+      stat('Since last run', 's', 'Time since any sync run last ended, whatever its outcome.')
+        .withTarget(prom('time() - max(sync_last_run_timestamp_seconds > 0)', 'age'))
+        .noValue('none seen yet'),
+    )
     .withPanel(stat('Repositories tracked', 'short', 'Tracked repositories in the cache.').withTarget(prom('max(repos_tracked)', 'tracked')))
     .withPanel(stat('Repositories stale', 'short', 'Tracked repositories older than STALE_AFTER.').withTarget(prom('max(repos_stale)', 'stale')))
     .withRow(new RowBuilder('Freshness and runs'))
