@@ -17,7 +17,7 @@ const resolve = (...files: string[]) => {
 };
 
 /** Services Prometheus scrapes: job name -> the service's definition. */
-const scraped = (stack: any) =>
+const scraped = (stack: any): Record<string, any> =>
   Object.fromEntries(
     Object.entries(stack.services as Record<string, any>)
       .filter(([, service]) => service.deploy?.labels?.['prometheus.job'])
