@@ -131,7 +131,7 @@ export class ConfigError extends Error {
 }
 
 /** Secrets may come from files (docker secrets): FOO_FILE=/run/secrets/foo instead of FOO. */
-const FROM_FILE = ['MONGODB_URI', 'API_TOKENS'] as const;
+const FROM_FILE = ['MONGODB_URI', 'API_TOKENS', 'GITHUB_TOKEN'] as const;
 
 /** Reads the configuration from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -166,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Connection strings may carry a password; never echo it back. */
 function redact(name: string, value: string): string {
-  if (name === 'API_TOKENS') return '***';
+  if (name === 'API_TOKENS' || name === 'GITHUB_TOKEN') return '***';
   return name === 'MONGODB_URI' ? redactUri(value) : value;
 }
 
