@@ -3,7 +3,7 @@ import { errorResponses } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { preferredWait } from '../lib/prefer.ts';
-import { presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/sync/run-resource.ts';
+import { MAX_WAIT_SECONDS, preferHeader, presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/sync/run-resource.ts';
 
 /**
  * POST /sync: starts a sync run now, the same task the scheduler runs (lib/sync/task.ts),
@@ -12,19 +12,6 @@ import { presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/s
  * lease (in this process or any other sharing the database). A client that would rather wait
  * sends `Prefer: wait=N` and gets the finished run (200) if it ends within N seconds.
  */
-export const MAX_WAIT_SECONDS = 60;
-
-export const preferHeader = z
-  .string()
-  .max(1000)
-  .optional()
-  .openapi({
-    description:
-      `RFC 7240. wait=N: answer with the finished run if it ends within N seconds (at most ${MAX_WAIT_SECONDS}; more is ` +
-      'cut to that), else as without it. Preference-Applied says the wait that was honoured. Other preferences are ignored.',
-    example: 'wait=10',
-  });
-
 export default defineFunction({
   name: 'sync',
   uses: ['sync'],
