@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogfmt } from '../helpers/logs.ts';
-import { alertRules, readText, readYaml, requireTool, ROOT, run } from './helpers.ts';
+import { alertRules, readText, readYaml, ROOT, run, toolPath } from './helpers.ts';
 
 /**
  * Alertmanager's routes and inhibitions, checked with amtool and with a real Alertmanager
@@ -59,7 +59,7 @@ describe('a real Alertmanager with this configuration', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    const binary = requireTool('prometheus-alertmanager');
+    const binary = toolPath('alertmanager');
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
@@ -170,7 +170,7 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     alertmanager = spawn(
-      requireTool('prometheus-alertmanager'),
+      toolPath('alertmanager'),
       [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
       { stdio: 'ignore' },
     );

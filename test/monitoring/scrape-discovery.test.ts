@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readYaml, requireTool, RULES_DIR } from './helpers.ts';
+import { readYaml, RULES_DIR, toolPath } from './helpers.ts';
 
 /**
  * prometheus.yml's swarm discovery, relabelling and runbook links, run by a real Prometheus.
@@ -81,7 +81,7 @@ describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
   };
 
   beforeAll(async () => {
-    const binary = requireTool('prometheus');
+    const binary = toolPath('prometheus');
     dir = mkdtempSync(join(tmpdir(), 'scrape-discovery-'));
     app = await metrics('app_build_info{version="1.2.3",node_version="v26.0.0"} 1\n');
     cadvisor = await metrics(

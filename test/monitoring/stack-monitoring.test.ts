@@ -1,19 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { readYaml, run } from './helpers.ts';
+import { readYaml, resolveStack } from './helpers.ts';
 
 /**
- * What the stack files give the monitoring, as `docker stack config` resolves them: task
+ * What the stack files give the monitoring, as Docker resolves them (tools/stack-config): task
  * identity, the services Prometheus scrapes, the exporters on every node, the alert secrets
  * and the demo's alert sink.
  */
-const DEPLOY_ENV = { VERSION: 'test', RUNBOOK_BASE_URL: 'https://runbooks.example.org/alerts' };
-
 const resolve = (...files: string[]) => {
-  const result = run('docker', ['stack', 'config', ...files.flatMap((file) => ['-c', file])], { env: DEPLOY_ENV });
+  const result = resolveStack(files);
   expect(result.status, result.output).toBe(0);
-  return parseYaml(result.output);
+  return JSON.parse(result.output);
 };
 
 /** Services Prometheus scrapes: job name -> the service's definition. */
