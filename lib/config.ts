@@ -106,6 +106,8 @@ export const configSchema = z.object({
    * statements (each holds one of its 100 SQLite connections to the end); MongoDB takes 1000.
    */
   SYNC_BATCH_SIZE: integer(1, 1000).default(50),
+  /** Sync runs kept in the history (GET /sync/runs); older ones are deleted as new ones finish. */
+  SYNC_HISTORY: integer(1, 10_000).default(100),
   /** A repository not confirmed against GitHub for this long is served marked stale (milliseconds once read). */
   STALE_AFTER: duration(60_000, 365 * 86_400_000).default(6 * 3_600_000),
   /** GitHub's REST API, or the fake one (npm run upstream). */
@@ -129,7 +131,7 @@ export class ConfigError extends Error {
 }
 
 /** Secrets may come from files (docker secrets): FOO_FILE=/run/secrets/foo instead of FOO. */
-const FROM_FILE = ['MONGODB_URI', 'API_TOKENS'] as const;
+const FROM_FILE = ['MONGODB_URI', 'API_TOKENS', 'GITHUB_TOKEN'] as const;
 
 /** Reads the configuration from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -164,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Connection strings may carry a password; never echo it back. */
 function redact(name: string, value: string): string {
-  if (name === 'API_TOKENS') return '***';
+  if (name === 'API_TOKENS' || name === 'GITHUB_TOKEN') return '***';
   return name === 'MONGODB_URI' ? redactUri(value) : value;
 }
 

@@ -9,6 +9,7 @@ import { readBuildInfo } from '../lib/metrics/build-info.ts';
 import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
 import { createMetrics, type Metrics, type MetricsOptions } from '../lib/metrics/registry.ts';
+import { registerSyncHistoryMetrics } from '../lib/metrics/sync-history-metrics.ts';
 import { registerSyncMetrics } from '../lib/metrics/sync-metrics.ts';
 import { createSyncDeps, type CreateSyncDepsOptions } from '../lib/sync/deps.ts';
 import { createSyncTask, type SyncTask } from '../lib/sync/task.ts';
@@ -78,6 +79,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
   registerDatabaseMetrics(metrics.registry, db);
   registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock });
+  registerSyncHistoryMetrics(metrics.registry, db);
 
   // One client, budget and check memory for the process's life: pacing carries over between runs.
   const syncDeps = createSyncDeps(config, { log, clock, observer: registerSyncMetrics(metrics.registry), ...overrides.sync });
@@ -107,6 +109,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     async prepareDatabase() {
       for (let attempt = 1; !closing; attempt++) {
         try {
+          // Explicitly: after a first connection that failed, the driver's client stays
+          // closed ("Topology is closed") until connect() is called again.
+          await db.client.connect();
           await ensureIndexes(db);
           log.info('database ready', { attempt });
           return;
@@ -119,6 +124,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     },
     startScheduler() {
       scheduler ??= startScheduler({ schedule: config.SYNC_SCHEDULE, deadlineMs: config.SYNC_DEADLINE, log, run: () => sync.run('schedule') });
+      const { nextRun } = scheduler;
+      sync.setNextRun(() => nextRun());
       return scheduler;
     },
     async stopSync(graceMs) {

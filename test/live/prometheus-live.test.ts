@@ -76,7 +76,9 @@ describe('a real Prometheus scraping the running service', () => {
     database = await startEmbeddedMongo({ dataDir: join(dataDir, 'mongo'), listen: dbListen });
     const env = { MONGODB_URI: database.uri, DB_TIMEOUT_MS: '500', UPSTREAM_URL: upstream.url, METRICS_PORT: '0' };
     api = await startService({ ...env, ROLE: 'api' });
-    scheduler = await startService({ ...env, ROLE: 'scheduler', SYNC_SCHEDULE: '*/2 * * * * *' });
+    // A token: the fake's authenticated limit paces three repositories in a second or two
+    // (60 an hour without one would space them a minute apart, and no run would end in time).
+    scheduler = await startService({ ...env, ROLE: 'scheduler', SYNC_SCHEDULE: '*/2 * * * * *', GITHUB_TOKEN: 'live-test-token' });
     const metricsPort = async (service: RunningService) =>
       Number(/ metrics_port=(\d+)/.exec(await service.waitForLine(/msg=listening/))?.[1]);
 
@@ -122,7 +124,7 @@ describe('a real Prometheus scraping the running service', () => {
     for (let attempt = 0; attempt < 60; attempt++) {
       await sleep(500);
       const up = await query('sum(up)').catch(() => undefined);
-      const synced = await query('sum(sync_runs_total)').catch(() => undefined);
+      const synced = await query('sum(sync_runs_total{outcome="success"}) > 0').catch(() => undefined);
       if (up?.data.result.length && synced?.data.result.length) break;
     }
     await sleep(3000); // a few scrapes more, so rate() and increase() have two samples

@@ -53,6 +53,8 @@ const KNOWN_METRICS = new Set([
   'mongodb_driver_pool_checkout_failures_total',
   'sync_runs_total',
   'sync_last_success_timestamp_seconds',
+  'sync_history_last_success_timestamp_seconds',
+  'sync_history_last_run_timestamp_seconds',
   'sync_last_run_timestamp_seconds',
   'sync_records_total',
   'upstream_requests_total',
