@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseStackArgs, UsageError } from '../../scripts/lib/stack/options.ts';
 import { requiredVariables } from '../../scripts/lib/stack/stack-files.ts';
 import { readYaml, ROOT } from '../monitoring/helpers.ts';
 
@@ -143,10 +144,26 @@ describe('arguments', () => {
     [['up', '--timeout', '5m'], '--timeout "5m"'],
     [['up', '--stack-name=-x'], '--stack-name "-x"'],
     [['up', '--version', 'no spaces'], 'version "no spaces": a docker tag'],
-  ])('%j is refused with usage (exit 2)', (args, message) => {
-    const run = stack([...args, '--dry-run']);
+  ])('%j is refused', (args, message) => {
+    expect(() => parseStackArgs([...args, '--dry-run'], {})).toThrow(new UsageError(message).message);
+  });
+
+  it('reads the options, VERSION standing in for --version', () => {
+    expect(parseStackArgs(['up', '--demo', '--timeout', '60', '--advertise-addr', '192.0.2.1'], { VERSION: 'abc' })).toEqual({
+      command: 'up',
+      demo: true,
+      dryRun: false,
+      stackName: 'repo-monitor',
+      version: 'abc',
+      timeoutSeconds: 60,
+      advertiseAddr: '192.0.2.1',
+    });
+  });
+
+  it('answers a bad command line with the message and the usage, exit 2, and runs nothing', () => {
+    const run = stack(['up', '--bogus', '--dry-run']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain("stack: Unknown option '--bogus'");
     expect(run.stderr).toContain('Usage: node scripts/stack.ts <up|down>');
     expect(run.commands).toEqual([]);
   });
