@@ -41,8 +41,9 @@ export interface MonitoringProcess {
 /** A free loopback address, to know a process's address before it starts (configs name it). */
 export const freeAddress = async () => `127.0.0.1:${await freePort()}`;
 
-async function startProcess(name: 'prometheus' | 'alertmanager', address: string, args: string[], readyPath: string): Promise<MonitoringProcess> {
-  const child = spawn(toolPath(name), args, { stdio: ['ignore', 'pipe', 'pipe'] });
+async function startProcess(name: 'prometheus' | 'alertmanager', address: string, args: string[], env: Record<string, string> = {}): Promise<MonitoringProcess> {
+  const child = spawn(toolPath(name), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+  const readyPath = '/-/ready';
   const output: string[] = [];
   for (const stream of [child.stdout!, child.stderr!]) stream.on('data', (chunk: Buffer) => output.push(chunk.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
@@ -72,7 +73,7 @@ async function startProcess(name: 'prometheus' | 'alertmanager', address: string
 }
 
 /** Prometheus on `address` with `dir/prometheus.yml` (written from `config`), storing in dir/. */
-export function startPrometheus(dir: string, address: string, config: string): Promise<MonitoringProcess> {
+export function startPrometheus(dir: string, address: string, config: string, env: Record<string, string> = {}): Promise<MonitoringProcess> {
   writeFileSync(join(dir, 'prometheus.yml'), config);
   return startProcess(
     'prometheus',
@@ -83,7 +84,7 @@ export function startPrometheus(dir: string, address: string, config: string): P
       `--web.listen-address=${address}`,
       '--enable-feature=exemplar-storage',
     ],
-    '/-/ready',
+    env,
   );
 }
 
@@ -99,7 +100,6 @@ export function startAlertmanager(dir: string, address: string, config: string):
       `--web.listen-address=${address}`,
       '--cluster.listen-address=',
     ],
-    '/-/ready',
   );
 }
 

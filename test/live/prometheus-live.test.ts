@@ -8,7 +8,7 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedd
 import { call, startService, type RunningService } from '../helpers/service.ts';
 import { alertRules, dashboardQueries, EXPORTER_METRICS } from '../monitoring/helpers.ts';
 import { freeAddress, sleep, startAlertmanager, startPrometheus, startWebhook, type MonitoringProcess } from './monitoring-processes.ts';
-import { alertmanagerConfigForTest, prometheusConfigForLoopback, writeRuleFiles } from './stack-configs.ts';
+import { alertmanagerConfigForTest, prometheusConfigForLoopback, prometheusEnvironment, writeRuleFiles } from './stack-configs.ts';
 
 /**
  * The monitoring as it runs: a real Prometheus on loopback, with the stack's own
@@ -78,11 +78,12 @@ describe('a real Prometheus scraping the running service', () => {
     dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-live-'));
     const dbListen = await freeAddress();
     database = await startEmbeddedMongo({ dataDir: join(dataDir, 'mongo'), listen: dbListen });
-    const env = { MONGODB_URI: database.uri, DB_TIMEOUT_MS: '500', UPSTREAM_URL: upstream.url, METRICS_PORT: '0' };
+    // A token for both roles: the fake's authenticated limit paces three repositories in a
+    // second or two; 60 an hour would space them a minute apart, and a run (the api's
+    // POST /sync included) would hold the lease past the test's end.
+    const env = { MONGODB_URI: database.uri, DB_TIMEOUT_MS: '500', UPSTREAM_URL: upstream.url, METRICS_PORT: '0', GITHUB_TOKEN: 'live-test-token' };
     api = await startService({ ...env, ROLE: 'api' });
-    // A token: the fake's authenticated limit paces three repositories in a second or two
-    // (60 an hour without one would space them a minute apart, and no run would end in time).
-    scheduler = await startService({ ...env, ROLE: 'scheduler', SYNC_SCHEDULE: '*/2 * * * * *', GITHUB_TOKEN: 'live-test-token' });
+    scheduler = await startService({ ...env, ROLE: 'scheduler', SYNC_SCHEDULE: '*/2 * * * * *' });
     const metricsPort = async (service: RunningService) =>
       Number(/ metrics_port=(\d+)/.exec(await service.waitForLine(/msg=listening/))?.[1]);
 
@@ -108,13 +109,13 @@ describe('a real Prometheus scraping the running service', () => {
     const [promAddress, amAddress] = [await freeAddress(), await freeAddress()];
     alertmanager = await startAlertmanager(dataDir, amAddress, alertmanagerConfigForTest({ webhook: webhook.url, scaled: false }));
     writeRuleFiles(dataDir, { scaled: false });
-    const targets = {
+    const services = {
       api: `127.0.0.1:${await metricsPort(api)}`,
       scheduler: `127.0.0.1:${await metricsPort(scheduler)}`,
       prometheus: promAddress,
       alertmanager: amAddress,
     };
-    prometheus = await startPrometheus(dataDir, promAddress, prometheusConfigForLoopback({ targets, alertmanager: amAddress }));
+    prometheus = await startPrometheus(dataDir, promAddress, prometheusConfigForLoopback({ services }), prometheusEnvironment());
     promUrl = prometheus.url;
 
     // Wait for both targets to be up and for a sync to have run and been scraped.
