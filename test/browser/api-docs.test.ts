@@ -27,7 +27,8 @@ afterAll(async () => {
   await seeded?.stop();
 });
 
-describe('the API docs in a browser', () => {
+// Swagger UI's 1.7 MB bundle takes seconds to parse on a busy machine.
+describe('the API docs in a browser', { timeout: 60_000 }, () => {
   it('load from the service alone and list every operation of the OpenAPI document', async () => {
     const response = await page.goto(`${seeded.url}/docs`, { waitUntil: 'networkidle0' });
     expect(response?.status()).toBe(200);

@@ -37,7 +37,7 @@ async function openStatus(options: { javaScript?: boolean; viewport?: typeof DES
   return { page, problems, status: response?.status() };
 }
 
-describe('the status page in a browser', () => {
+describe('the status page in a browser', { timeout: 60_000 }, () => {
   it('lists every seeded repository with its stats and how fresh it is, with no console errors', async () => {
     const { page, problems, status } = await openStatus();
     expect(status).toBe(200);

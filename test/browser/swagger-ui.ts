@@ -9,7 +9,7 @@ const operation = (method: string, path: string) => `.opblock.opblock-${method}:
 
 /** Waits until the document is loaded and its operations are listed. */
 export async function waitForDocs(page: Page): Promise<number> {
-  await page.waitForSelector('.opblock', { timeout: 15_000 });
+  await page.waitForSelector('.opblock', { timeout: 30_000 });
   return page.$$eval('.opblock', (blocks) => blocks.length);
 }
 

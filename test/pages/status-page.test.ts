@@ -45,7 +45,10 @@ const seeded: RepoDocument[] = [
   repo('acme', 'fresh', { stats: stats(1234, 'A <b>bold</b> & "quoted" description'), sync: { status: 'ok', lastSyncedAt: new Date(now - 60_000), etag: 'x' } }),
   repo('acme', 'stale', { stats: stats(5, 'Old data'), sync: { status: 'ok', lastSyncedAt: new Date(now - 9 * HOUR), etag: 'y' } }),
   repo('acme', 'waiting', { createdAt: new Date(now - 60_000) }),
-  repo('acme', 'retired', { stats: stats(7, 'Deleted upstream'), sync: { status: 'gone', lastSyncedAt: new Date(now - 2 * HOUR), etag: null } }),
+  repo('acme', 'retired', {
+    stats: { ...stats(7, 'Deleted upstream'), htmlUrl: 'javascript:alert(1)' },
+    sync: { status: 'gone', lastSyncedAt: new Date(now - 2 * HOUR), etag: null },
+  }),
 ];
 
 /** The service's app on a loopback port, on `dbName` (or any database URI), as the composition root builds it. */
@@ -89,6 +92,7 @@ describe('GET / for people', () => {
     expect(response.status).toBe(200);
     expect(response.headers.get('content-type')).toMatch(/^text\/html/);
     expect(response.headers.get('vary')).toMatch(/accept/i);
+    expect(response.headers.get('cache-control')).toBe('no-cache');
     const csp = response.headers.get('content-security-policy')!;
     expect(csp).toContain("default-src 'none'");
     expect(csp).not.toMatch(/script-src/);
@@ -100,9 +104,23 @@ describe('GET / for people', () => {
     expect(page).toMatch(/badge stale">stale<\/span><span class="age">synced <time[^>]*>9\sh ago/);
     expect(page).toContain('badge pending">never synced');
     expect(page).toContain('badge gone">gone upstream');
-    // Data from upstream is escaped, never markup.
+    // Data from upstream is escaped, never markup, and only web addresses become links.
     expect(page).toContain('A &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; description');
+    expect(page).toContain('<a class="name" href="https://github.com/example/repo">acme/fresh</a>');
+    expect(page).toContain('<strong class="name">acme/retired</strong>');
+    expect(page).not.toContain('javascript:');
     for (const link of ['/docs', '/openapi.json', '/metrics']) expect(page).toContain(`href="${link}"`);
+  });
+
+  it('answers HEAD like GET without the body, and other methods with 405 and Allow', async () => {
+    const head = await fetch(`${url}/`, { method: 'HEAD' });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(await head.text()).toBe('');
+    const post = await fetch(`${url}/`, { method: 'POST' });
+    expect(post.status).toBe(405);
+    expect(post.headers.get('allow')).toBe('GET, HEAD, OPTIONS');
+    expect(((await post.json()) as any).error.code).toBe('method_not_allowed');
   });
 
   it('is what a client gets without an Accept header, and what curl gets', async () => {
@@ -203,6 +221,24 @@ describe('GET / with Accept: application/json', () => {
   });
 });
 
+describe('GET / with more repositories than it lists', () => {
+  it('lists the first 100 by name and says how many there are', async () => {
+    const many = await openTestDatabase('status_page_many');
+    await many.repos.insertMany(Array.from({ length: 105 }, (_, i) => repo('bulk', `repo-${String(i).padStart(3, '0')}`)));
+    const service = await startPages({ uri: mongodbUri(), name: many.name });
+    try {
+      const page = await (await fetch(`${service.url}/`)).text();
+      expect(page.match(/<tr>/g)).toHaveLength(100 + 1); // and the header row
+      expect(page).toContain('bulk/repo-099');
+      expect(page).not.toContain('bulk/repo-100');
+      expect(page).toContain('100 of 105 shown, by name');
+    } finally {
+      await service.close();
+      await many.close();
+    }
+  });
+});
+
 describe('GET / when reads need a token', () => {
   it('still answers without one, but lists no repository', async () => {
     const guarded = await startPages({ uri: mongodbUri(), name: db.name }, { READS_REQUIRE_TOKEN: 'true' });
@@ -263,14 +299,34 @@ describe('GET / like every other route', () => {
     expect(Object.keys(doc.paths).filter((path) => path.startsWith('/docs'))).toEqual([]);
   });
 
+  it('serves the API docs from the service: the page, its files gzipped when asked, and 404 for any other name', async () => {
+    const page = await fetch(`${url}/docs`);
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'");
+    const html = await page.text();
+    for (const file of ['swagger-ui.css', 'swagger-ui-bundle.js', 'init.js']) expect(html).toContain(`/docs/${file}`);
+    const plain = await fetch(`${url}/docs/swagger-ui-bundle.js`, { headers: { 'accept-encoding': 'identity' } });
+    const plainBytes = (await plain.arrayBuffer()).byteLength;
+    // fetch unzips the body; Content-Length is still the size sent.
+    const gzipped = await fetch(`${url}/docs/swagger-ui-bundle.js`, { headers: { 'accept-encoding': 'gzip' } });
+    expect(gzipped.headers.get('content-encoding')).toBe('gzip');
+    expect(Number(gzipped.headers.get('content-length'))).toBeLessThan(plainBytes / 2);
+    expect(await (await fetch(`${url}/docs/init.js`)).text()).toContain('"url":"/openapi.json"');
+    const missing = await fetch(`${url}/docs/other.js`);
+    expect(missing.status).toBe(404);
+    expect(((await missing.json()) as any).error.code).toBe('not_found');
+  });
+
   it('is counted by the request metrics under its route, as are the API docs', async () => {
+    const counts = async () => {
+      const families = await scrape(url);
+      const requests = (path: string) => sampleOf(families, 'http_requests_total', { method: 'GET', path, status_code: '200' })?.value ?? 0;
+      return [requests('/'), requests('/docs'), requests('/docs/init.js')];
+    };
+    const before = await counts();
     await fetch(`${url}/`);
     await fetch(`${url}/docs`);
     await fetch(`${url}/docs/init.js`);
-    const families = await scrape(url);
-    const requests = (path: string) => sampleOf(families, 'http_requests_total', { method: 'GET', path, status_code: '200' })?.value ?? 0;
-    expect(requests('/')).toBeGreaterThanOrEqual(1);
-    expect(requests('/docs')).toBe(1);
-    expect(requests('/docs/init.js')).toBe(1);
+    const after = await counts();
+    expect(after.map((count, i) => count - before[i]!)).toEqual([1, 1, 1]);
   });
 });

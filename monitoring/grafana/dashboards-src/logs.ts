@@ -1,7 +1,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { CustomVariableBuilder, RowBuilder, TextBoxVariableBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs';
-import { asStackedBars, dashboard, errorRatio, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
+import { asStackedBars, dashboard, ERROR_BUDGET, errorRatio, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
 
 /**
  * The service's log lines from Loki. Labels are only service, stack, stream and level
@@ -34,7 +34,7 @@ export function logsDashboard(): Dashboard {
           .withTarget(prom(errorRatio('job="api", path=~"$path"', '$__rate_interval'), '5xx ratio'))
           .min(0)
           .span(12),
-        0.05,
+        ERROR_BUDGET,
       ),
     )
     .withPanel(
