@@ -67,7 +67,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const build = readBuildInfo();
   const log = overrides.log ?? createServiceLogger(config, build.instance);
   const clock = overrides.clock ?? systemClock;
-  const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
+  const db = createDatabase({
+    uri: config.MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    timeoutMs: config.DB_TIMEOUT_MS,
+    monitorCommands: config.MONGODB_COMMAND_METRICS,
+  });
 
   const version = overrides.version ?? build.version;
   const metrics = createMetrics({

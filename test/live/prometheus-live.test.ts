@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub } from '../../tools/fake-github/server.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedded-mongo.ts';
 import { call, startService, type RunningService } from '../helpers/service.ts';
-import { alertRules, dashboardQueries, EXPORTER_METRICS, requireTool, RULES_DIR, ruleFiles } from '../monitoring/helpers.ts';
+import { alertRules, dashboardQueries, EXPORTER_METRICS, RULES_DIR, ruleFiles, toolPath } from '../monitoring/helpers.ts';
 
 /**
  * The monitoring as it runs: a real Prometheus on loopback scrapes a real API process and a
@@ -67,14 +67,14 @@ describe('a real Prometheus scraping the running service', () => {
   };
 
   beforeAll(async () => {
-    requireTool('prometheus');
     upstream = await startFakeGitHub({ port: 0, changeEverySeconds: 1 });
     // A database of this test's own, so that it can take it away for a moment: the 5xx
     // panels and the database alert need a few real 503s to have data.
     dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-live-'));
     const dbListen = `127.0.0.1:${await freePort()}`;
     database = await startEmbeddedMongo({ dataDir: join(dataDir, 'mongo'), listen: dbListen });
-    const env = { MONGODB_URI: database.uri, DB_TIMEOUT_MS: '500', UPSTREAM_URL: upstream.url, METRICS_PORT: '0' };
+    // A token: 5,000 requests an hour, so the budget lets a sync run every two seconds (60 would pace one a minute).
+    const env = { MONGODB_URI: database.uri, DB_TIMEOUT_MS: '500', UPSTREAM_URL: upstream.url, METRICS_PORT: '0', GITHUB_TOKEN: 'live-test-token' };
     api = await startService({ ...env, ROLE: 'api' });
     // A token: the fake's authenticated limit paces three repositories in a second or two
     // (60 an hour without one would space them a minute apart, and no run would end in time).
@@ -110,7 +110,7 @@ describe('a real Prometheus scraping the running service', () => {
     };
     writeFileSync(join(dataDir, 'prometheus.yml'), JSON.stringify(config));
     prometheus = spawn(
-      'prometheus',
+      toolPath('prometheus'),
       [
         `--config.file=${join(dataDir, 'prometheus.yml')}`,
         `--storage.tsdb.path=${join(dataDir, 'data')}`,

@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertRules, readYaml, requireTool, ROOT, run } from './helpers.ts';
+import { alertRules, readYaml, ROOT, run, toolPath } from './helpers.ts';
 
 /**
  * Alertmanager's routes and inhibitions, checked with amtool and with a real Alertmanager
@@ -47,7 +47,7 @@ describe('a real Alertmanager with this configuration', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    const binary = requireTool('prometheus-alertmanager');
+    const binary = toolPath('alertmanager');
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'alertmanager-'));

@@ -55,6 +55,8 @@ const KNOWN_METRICS = new Set([
   'sync_last_success_timestamp_seconds',
   'sync_history_last_success_timestamp_seconds',
   'sync_history_last_run_timestamp_seconds',
+  'sync_run_repos_done',
+  'sync_run_repos_due',
   'sync_last_run_timestamp_seconds',
   'sync_records_total',
   'upstream_requests_total',

@@ -45,7 +45,10 @@ const seeded: RepoDocument[] = [
   repo('acme', 'fresh', { stats: stats(1234, 'A <b>bold</b> & "quoted" description'), sync: { status: 'ok', lastSyncedAt: new Date(now - 60_000), etag: 'x' } }),
   repo('acme', 'stale', { stats: stats(5, 'Old data'), sync: { status: 'ok', lastSyncedAt: new Date(now - 9 * HOUR), etag: 'y' } }),
   repo('acme', 'waiting', { createdAt: new Date(now - 60_000) }),
-  repo('acme', 'retired', { stats: stats(7, 'Deleted upstream'), sync: { status: 'gone', lastSyncedAt: new Date(now - 2 * HOUR), etag: null } }),
+  repo('acme', 'retired', {
+    stats: { ...stats(7, 'Deleted upstream'), htmlUrl: 'javascript:alert(1)' },
+    sync: { status: 'gone', lastSyncedAt: new Date(now - 2 * HOUR), etag: null },
+  }),
 ];
 
 /** The service's app on a loopback port, on `dbName` (or any database URI), as the composition root builds it. */
@@ -101,8 +104,11 @@ describe('GET / for people', () => {
     expect(page).toMatch(/badge stale">stale<\/span><span class="age">synced <time[^>]*>9\sh ago/);
     expect(page).toContain('badge pending">never synced');
     expect(page).toContain('badge gone">gone upstream');
-    // Data from upstream is escaped, never markup.
+    // Data from upstream is escaped, never markup, and only web addresses become links.
     expect(page).toContain('A &lt;b&gt;bold&lt;/b&gt; &amp; &quot;quoted&quot; description');
+    expect(page).toContain('<a class="name" href="https://github.com/example/repo">acme/fresh</a>');
+    expect(page).toContain('<strong class="name">acme/retired</strong>');
+    expect(page).not.toContain('javascript:');
     for (const link of ['/docs', '/openapi.json', '/metrics']) expect(page).toContain(`href="${link}"`);
   });
 
@@ -211,6 +217,24 @@ describe('GET / with Accept: application/json', () => {
     } finally {
       await locks.deleteOne({ _id: 'sync' });
       await runs.deleteMany({});
+    }
+  });
+});
+
+describe('GET / with more repositories than it lists', () => {
+  it('lists the first 100 by name and says how many there are', async () => {
+    const many = await openTestDatabase('status_page_many');
+    await many.repos.insertMany(Array.from({ length: 105 }, (_, i) => repo('bulk', `repo-${String(i).padStart(3, '0')}`)));
+    const service = await startPages({ uri: mongodbUri(), name: many.name });
+    try {
+      const page = await (await fetch(`${service.url}/`)).text();
+      expect(page.match(/<tr>/g)).toHaveLength(100 + 1); // and the header row
+      expect(page).toContain('bulk/repo-099');
+      expect(page).not.toContain('bulk/repo-100');
+      expect(page).toContain('100 of 105 shown, by name');
+    } finally {
+      await service.close();
+      await many.close();
     }
   });
 });

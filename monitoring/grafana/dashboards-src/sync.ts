@@ -50,12 +50,18 @@ export function syncDashboard(): Dashboard {
         .span(12),
     )
     .withPanel(
+      timeseries('Run in progress', 'short', 'Repositories the running sync has visited, against those it has to visit: a line that stops rising is a run stuck or paced by the rate limit. Both 0 between runs.')
+        .withTarget(prom(perReplica('max by (job, instance) (sync_run_repos_done)', 'job=~".+"'), 'done {{service_instance}}', 'A'))
+        .withTarget(prom(perReplica('max by (job, instance) (sync_run_repos_due)', 'job=~".+"'), 'due {{service_instance}}', 'B'))
+        .min(0)
+        .span(12),
+    )
+    .withPanel(
       timeseries('Lease holder', 'short', 'sync_lease_held per process: at most one line at 1, or SchedulerDuplicated fires.')
         .withTarget(prom(perReplica('max by (job, instance) (sync_lease_held)', 'job=~".+"'), '{{service_instance}}'))
         .min(0)
         .max(1)
-        .span(24)
-        .height(6),
+        .span(12),
     )
     .withRow(new RowBuilder('Upstream (GitHub)'))
     .withPanel(
