@@ -26,6 +26,13 @@ const freePort = () =>
     });
   });
 
+/**
+ * Series of the exporters and log agents, which the stack runs but this test cannot: the
+ * rules reading them are checked by their promtool unit tests instead.
+ */
+const LOG_AGENTS_UP = 'up{job=~"promtail|alloy"}';
+const fromExporters = (selector: string) => EXPORTER_METRICS.has(/^\w+/.exec(selector)?.[0] ?? '') || selector === LOG_AGENTS_UP;
+
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Grafana's macros and variables, as Grafana would send them for "all values" over a short range. */
@@ -90,6 +97,8 @@ describe('a real Prometheus scraping the running service', () => {
     await call(api.url, 'GET', '/repos/live/alpha', { headers: { 'x-request-id': 'live-exemplar-01' } });
     await call(api.url, 'GET', '/repos/live/missing');
     await call(api.url, 'GET', '/no-such-route');
+    // POST /sync has alert rules of its own (SyncTriggerSlow) and is left out of the latency SLO.
+    await call(api.url, 'POST', '/sync');
     // Enough allocation for a garbage collection: the GC histograms exist only after the first.
     for (let i = 0; i < 20; i++) {
       await Promise.all(Array.from({ length: 20 }, () => call(api.url, 'GET', '/repos?limit=100')));
@@ -151,7 +160,7 @@ describe('a real Prometheus scraping the running service', () => {
     for (const rule of alertRules()) {
       const evaluated = await query(rule.expr);
       expect(evaluated.status, `${rule.alert}: ${evaluated.error}`).toBe('success');
-      for (const selector of selectors(rule.expr)) {
+      for (const selector of selectors(rule.expr).filter((selector) => !fromExporters(selector))) {
         const result = await query(selector);
         if (!result.data.result.length) missing.push(`${rule.alert}: ${selector}`);
       }

@@ -58,8 +58,11 @@ export function run(tool: ToolName, args: string[], options: { cwd?: string; env
  * Stack files as Docker resolves them, validated, interpolated and merged (tools/stack-config,
  * compose-go, in place of `docker stack config`). It writes CPUs as numbers and sizes in bytes.
  */
+/** The variables stack.yml requires (`${NAME:?...}`), as a deployment sets them. */
+export const DEPLOY_ENV = { VERSION: 'test', RUNBOOK_BASE_URL: 'https://runbooks.example.org/alerts' };
+
 export function resolveStack(files: string[], env: Record<string, string> = {}): RunResult {
-  return run('stack-config', files.flatMap((file) => ['-c', file]), { env: { VERSION: 'test', ...env } });
+  return run('stack-config', files.flatMap((file) => ['-c', file]), { env: { ...DEPLOY_ENV, ...env } });
 }
 
 export interface AlertRule {
@@ -74,12 +77,24 @@ export interface AlertRule {
 export const ruleFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.rules.yml'));
 export const ruleTestFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.test.yml'));
 
-export function alertRules(): AlertRule[] {
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  file: string;
+}
+
+function rules(): Array<Partial<AlertRule & RecordingRule> & { expr: string; file: string }> {
   return ruleFiles().flatMap((file) => {
     const doc = parseYaml(readFileSync(join(RULES_DIR, file), 'utf8'));
     return doc.groups.flatMap((group: { rules: AlertRule[] }) => group.rules.map((rule) => ({ ...rule, file })));
   });
 }
+
+/** The alerting rules of every rule file (recording rules left out). */
+export const alertRules = (): AlertRule[] => rules().filter((rule): rule is AlertRule => typeof rule.alert === 'string');
+
+/** The recording rules (the SLO ratios), whose names alert expressions read like metrics. */
+export const recordingRules = (): RecordingRule[] => rules().filter((rule): rule is RecordingRule => typeof rule.record === 'string');
 
 export const dashboardFiles = () => readdirSync(DASHBOARDS_DIR).filter((name) => name.endsWith('.json'));
 export const readDashboard = (file: string): any => JSON.parse(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'));
@@ -116,8 +131,9 @@ export function dashboardQueries(): PanelQuery[] {
 }
 
 /**
- * Metrics that come from node-exporter and cAdvisor, not from the service: the live test
- * has neither running, so panels on them must evaluate there but cannot have data.
+ * Metrics that come from node-exporter, cAdvisor and the log agents (Promtail, Alloy), not
+ * from the service: the live test has none running, so panels and rules on them must
+ * evaluate there but cannot have data.
  */
 export const EXPORTER_METRICS = new Set([
   'node_filesystem_avail_bytes',
@@ -128,6 +144,11 @@ export const EXPORTER_METRICS = new Set([
   'container_memory_working_set_bytes',
   'container_spec_memory_limit_bytes',
   'container_start_time_seconds',
+  'node_filesystem_readonly',
+  'promtail_sent_entries_total',
+  'promtail_dropped_entries_total',
+  'loki_write_sent_entries_total',
+  'loki_write_dropped_entries_total',
 ]);
 
 /**

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { resolveStack, ROOT, ruleFiles, run } from './helpers.ts';
+import { DEPLOY_ENV, resolveStack, ROOT, ruleFiles, run } from './helpers.ts';
 
 /**
  * The swarm stack files, as Docker resolves them: tools/stack-config (compose-go, the loader
@@ -23,7 +23,7 @@ describe('stack.yml', () => {
   });
 
   it('refuses to deploy without VERSION, which names the image and the configs', () => {
-    const result = run('stack-config', ['-c', 'stack.yml'], { env: { VERSION: '' } });
+    const result = run('stack-config', ['-c', 'stack.yml'], { env: { ...DEPLOY_ENV, VERSION: '' } });
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('required variable VERSION is missing a value');
     expect(resolve('stack.yml').services.api.image).toBe('repo-monitor:test');
@@ -77,6 +77,13 @@ describe('stack.yml', () => {
     const mounted = Object.fromEntries(prometheus.configs.map((config: any) => [config.target, stack.configs[config.source].file]));
     expect(mounted['/etc/prometheus/prometheus.yml']).toBe(join(ROOT, 'monitoring/prometheus/prometheus.yml'));
     for (const file of ruleFiles()) expect(mounted[`/etc/prometheus/rules/${file}`], file).toBe(join(ROOT, 'monitoring/prometheus/rules', file));
+  });
+
+  it('refuses to deploy without RUNBOOK_BASE_URL, which every alert\'s runbook link starts with', () => {
+    const result = run('stack-config', ['-c', 'stack.yml'], { env: { ...DEPLOY_ENV, RUNBOOK_BASE_URL: '' } });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('RUNBOOK_BASE_URL');
+    expect(resolve('stack.yml').services.prometheus.environment.RUNBOOK_BASE_URL).toBe(DEPLOY_ENV.RUNBOOK_BASE_URL);
   });
 
   it('runs Promtail on every node with the docker socket, pinned to its last release', () => {
