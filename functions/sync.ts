@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses } from '../lib/errors.ts';
+import { errorBody, errorResponses } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { preferredWait } from '../lib/prefer.ts';
@@ -41,10 +41,10 @@ export default defineFunction({
       return json(
         409,
         {
-          error: {
-            code: 'sync_in_progress',
-            message: holder ? `Sync run ${holder} is going (${runHref(holder)}); try again when it has finished.` : 'Another sync run holds the lease.',
-          },
+          ...errorBody(
+            'sync_in_progress',
+            holder ? `Sync run ${holder} is going (${runHref(holder)}); try again when it has finished.` : 'Another sync run holds the lease.',
+          ),
           run: { id: holder, href: holder && runHref(holder) },
         },
         { 'retry-after': String(Math.ceil(sync.deps.options.leaseTtlMs / 1000)) },

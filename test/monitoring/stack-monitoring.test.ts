@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { readYaml, resolveStack } from './helpers.ts';
+import { readText, readYaml, resolveStack } from './helpers.ts';
 
 /**
  * What the stack files give the monitoring, as Docker resolves them (tools/stack-config): task
@@ -70,5 +70,19 @@ describe('the stack for its monitoring', () => {
       expect(existsSync(file), source).toBe(true);
       expect(readFileSync(file, 'utf8').trim(), source).toMatch(/^http:\/\/alert-sink:8080\/(oncall|tickets|deadmansswitch)$/);
     }
+  });
+
+  it('has Promtail and Alloy label each line with the replica, its task id cut off (bounded by replicas)', () => {
+    const promtail = readYaml('monitoring/promtail/promtail.yml').scrape_configs[0].relabel_configs;
+    const rule = promtail.find((entry: any) => entry.target_label === 'task');
+    expect(rule.source_labels).toEqual(['__meta_docker_container_label_com_docker_swarm_task_name']);
+    const alloy = /source_labels = \["__meta_docker_container_label_com_docker_swarm_task_name"\]\s+regex\s+= "((?:[^"\\]|\\.)*)"\s+target_label\s+= "task"/.exec(
+      readText('monitoring/alloy/config.alloy'),
+    );
+    expect(JSON.parse(`"${alloy?.[1]}"`)).toBe(rule.regex);
+    // Both anchor the expression at both ends and keep the first group.
+    const task = (name: string) => new RegExp(`^(?:${rule.regex})$`).exec(name)?.[1];
+    expect(task('repo-monitor_api.2.q1w2e3r4t5y6u7i8o9p0')).toBe('repo-monitor_api.2');
+    expect(task('repo-monitor_promtail.n0d3id.q1w2e3r4t5y6')).toBe('repo-monitor_promtail.n0d3id');
   });
 });

@@ -70,5 +70,20 @@ export function logsDashboard(): Dashboard {
         .span(24)
         .height(18),
     )
+    .withRow(new RowBuilder('Log shipping'))
+    .withPanel(
+      timeseries('Lines shipped to Loki', 'short', 'Lines per second each node\'s agent (Promtail or Alloy) sent to Loki. A node at 0 while its services log: LogShippingStopped.')
+        .withTarget(prom('sum by (node) (rate(promtail_sent_entries_total[$__rate_interval]) or rate(loki_write_sent_entries_total[$__rate_interval]))', '{{node}}'))
+        .min(0)
+        .span(12),
+    )
+    .withPanel(
+      timeseries('Lines dropped', 'short', 'Lines an agent gave up on after its retries (Loki down or refusing them): lost for good (LogLinesDropped).')
+        .withTarget(
+          prom('sum by (node) (increase(promtail_dropped_entries_total[$__rate_interval]) or increase(loki_write_dropped_entries_total[$__rate_interval]))', '{{node}}'),
+        )
+        .min(0)
+        .span(12),
+    )
     .build();
 }
