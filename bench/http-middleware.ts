@@ -12,14 +12,15 @@ import { observationMilliseconds } from './profile-share.ts';
  *
  * Each variant serves the same trivial route in its own process (bench/server.ts says what
  * each one is); autocannon, in this process, drives them one at a time, interleaved over
- * several rounds (the machine is noisy, so the ratios within a round matter more than absolute
- * figures). Each server's CPU time per request is read from /proc: on a saturated core it is
- * what sets throughput, and it is what the observation's own cost is measured by (the project
- * over Hono with one empty middleware).
+ * several rounds, each starting with a different variant; the summary gives medians over the
+ * rounds, and the comparisons also round by round (runs close in time share the machine's
+ * load). Each server's CPU time per request is read from /proc: on a saturated core it is what
+ * sets throughput, and it is what the observation's own cost is measured by (the project over
+ * Hono with one empty middleware).
  *
  * Then: how long a /metrics scrape with about 1,000 series takes, and how big it is.
  */
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
 const variants = ['bare', 'hono-noop-middleware', 'hono-prometheus', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
@@ -79,12 +80,18 @@ async function load(port: number, seconds: number): Promise<Run> {
   };
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
+const median = (values: number[]) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+};
 
 async function benchmarkMiddleware() {
   const runs = new Map<Variant, Run[]>(variants.map((variant) => [variant, []]));
   for (let round = 1; round <= ROUNDS; round++) {
-    for (const variant of variants) {
+    // Each round starts with a different variant, so none always follows the same one.
+    const order = variants.map((_, i) => variants[(i + round - 1) % variants.length]!);
+    for (const variant of order) {
       const server = await startVariant(variant);
       await load(server.port, 1); // warm-up: JIT, connection pool
       const cpuBefore = server.cpuSeconds();
@@ -117,10 +124,22 @@ async function benchmarkMiddleware() {
   const rpsOf = (variant: Variant) => medianOf(variant, (run) => run.rps);
   const cpuOf = (variant: Variant) => medianOf(variant, (run) => run.cpuUs!);
   const noop = cpuOf('hono-noop-middleware');
+  // The same comparisons round by round: the runs of one round are minutes apart at most,
+  // so their ratios and differences move less with the machine's load than the medians do.
+  const perRound = (compute: (round: number) => number) => median(Array.from({ length: ROUNDS }, (_, round) => compute(round)));
+  const rpsIn = (variant: Variant, round: number) => runs.get(variant)![round]!.rps;
+  const cpuIn = (variant: Variant, round: number) => runs.get(variant)![round]!.cpuUs!;
   console.log('');
-  console.log(`observation vs bare Hono:          ${(rpsOf('project') / bare).toFixed(2)}x requests/s (target >= 0.75x)`);
-  console.log(`observation vs @hono/prometheus:   ${(rpsOf('project') / rpsOf('hono-prometheus')).toFixed(2)}x requests/s (target > 1x)`);
-  console.log(`observation's own CPU per request: ${(cpuOf('project') - noop).toFixed(1)} µs over one empty middleware, whole process (target <= 3 µs)`);
+  console.log(`observation vs bare Hono:          ${(rpsOf('project') / bare).toFixed(2)}x requests/s, ${perRound((r) => rpsIn('project', r) / rpsIn('bare', r)).toFixed(2)}x by round (target >= 0.75x)`);
+  console.log(
+    `observation vs @hono/prometheus:   ${(rpsOf('project') / rpsOf('hono-prometheus')).toFixed(2)}x requests/s, ` +
+      `${perRound((r) => rpsIn('project', r) / rpsIn('hono-prometheus', r)).toFixed(2)}x by round; ` +
+      `CPU per request ${(cpuOf('project') - cpuOf('hono-prometheus')).toFixed(1)} µs more, ${perRound((r) => cpuIn('project', r) - cpuIn('hono-prometheus', r)).toFixed(1)} µs by round (target: ahead)`,
+  );
+  console.log(
+    `observation's own CPU per request: ${(cpuOf('project') - noop).toFixed(1)} µs over one empty middleware, ` +
+      `${perRound((r) => cpuIn('project', r) - cpuIn('hono-noop-middleware', r)).toFixed(1)} µs by round, whole process (target <= 3 µs)`,
+  );
   console.log(`  with the access line through tslog: ${(cpuOf('project-tslog-access') - noop).toFixed(1)} µs; without any access line: ${(cpuOf('project-metrics-only') - noop).toFixed(1)} µs`);
 }
 

@@ -26,9 +26,10 @@ import { hasWrk, runWrk } from './wrk.ts';
  *    (from its /metrics) at start, after warm-up, during the run and at the end.
  * 4. GET /repos/:owner/:name against the service and against bench/bare-findone.ts (its own
  *    process, same Node, same driver and client setup, same database), interleaved over
- *    BENCH_ROUNDS rounds (default 3) of BENCH_COMPARE_SECONDS (default 10), with wrk when it is
- *    on PATH (it leaves more of a small machine to the servers), else autocannon. Prints both
- *    throughputs, the ratio, and CPU time per request of each server and of the database.
+ *    BENCH_ROUNDS rounds (default 6) of BENCH_COMPARE_SECONDS (default 10), each round's order
+ *    alternating, with wrk when it is on PATH (it leaves more of a small machine to the
+ *    servers), else autocannon. Prints medians of both throughputs, their ratio, each round's
+ *    own ratio, and CPU time per request of each server and of the database.
  *
  * BENCH_SERVICE_NODE_OPTIONS goes to the service as NODE_OPTIONS (e.g. --max-old-space-size=64,
  * to tell a leak from a lazy garbage collector); BENCH_KEEP=1 keeps the temporary directory.
@@ -37,7 +38,7 @@ import { hasWrk, runWrk } from './wrk.ts';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 60);
 const WARMUP_SECONDS = Math.max(2, Math.min(10, Math.round(SECONDS / 6)));
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
-const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 6);
 const COMPARE_SECONDS = Number(process.env.BENCH_COMPARE_SECONDS ?? 10);
 // FerretDB v1 (the embedded server) answers only _id lookups from an index: a list query (a
 // find and a count) reads the whole collection, about 50 ms at 200 documents and 190 ms at
@@ -344,32 +345,52 @@ async function main() {
   const barePort = Number(bareMatch[1]);
   const probe = await fetch(`http://127.0.0.1:${barePort}${seededPaths[0]}`);
   if (probe.status !== 200) throw new Error(`bare app: ${probe.status}`);
+  // Both apps warmed up alike (the service already ran the mixed load; the bare app is fresh).
+  await getByIdLoad(barePort, WARMUP_SECONDS);
+  await getByIdLoad(port, WARMUP_SECONDS);
+  type AppName = 'service' | 'bare';
+  const apps = { service: { port, pid: service.pid }, bare: { port: barePort, pid: bare.pid } };
   const runs = { service: [] as Run[], bare: [] as Run[] };
-  const cpu = { service: 0, bare: 0, database: 0 };
+  const cpu = { service: [] as number[], bare: [] as number[], database: [] as number[] };
   const dbPid = embedded?.process.pid;
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [name, target, pid] of [['service', port, service.pid], ['bare', barePort, bare.pid]] as const) {
+    // Alternating which app goes first (ABBA...), so a drift in the machine's load or the
+    // database's state favours neither.
+    const order: AppName[] = round % 2 === 0 ? ['service', 'bare'] : ['bare', 'service'];
+    for (const name of order) {
+      const { port: target, pid } = apps[name];
       const [before, dbBefore] = [cpuSeconds(pid), cpuSeconds(dbPid)];
       const run = await getByIdLoad(target, COMPARE_SECONDS);
       const [after, dbAfter] = [cpuSeconds(pid), cpuSeconds(dbPid)];
       runs[name].push(run);
-      if (before !== undefined && after !== undefined) cpu[name] += ((after - before) * 1000) / run.total;
-      if (name === 'service' && dbBefore !== undefined && dbAfter !== undefined) cpu.database += ((dbAfter - dbBefore) * 1000) / run.total;
+      if (before !== undefined && after !== undefined) cpu[name].push(((after - before) * 1000) / run.total);
+      if (dbBefore !== undefined && dbAfter !== undefined) cpu.database.push(((dbAfter - dbBefore) * 1000) / run.total);
     }
   }
-  const mean = (values: number[]) => values.reduce((sum, value) => sum + value, 0) / values.length;
-  const serviceRps = mean(runs.service.map((run) => run.rps));
-  const bareRps = mean(runs.bare.map((run) => run.rps));
+  const median = (values: number[]) => {
+    const sorted = [...values].sort((a, b) => a - b);
+    const middle = Math.floor(sorted.length / 2);
+    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
+  };
+  const fixed = (values: number[], digits: number) => values.map((value) => value.toFixed(digits)).join(' / ');
   line();
-  line(`== GET /repos/:owner/:name: service vs bare Hono + the same findOne (${hasWrk ? 'wrk -t1' : 'autocannon'}, ${CONNECTIONS} connections, ${ROUNDS} x ${COMPARE_SECONDS} s each, interleaved)`);
+  line(`== GET /repos/:owner/:name: service vs bare Hono + the same findOne (${hasWrk ? 'wrk -t1' : 'autocannon'}, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${COMPARE_SECONDS} s each, interleaved, medians)`);
   for (const name of ['service', 'bare'] as const) {
-    const perRound = runs[name].map((run) => run.rps.toFixed(0)).join(' / ');
-    const last = runs[name].at(-1)!;
+    const rps = runs[name].map((run) => run.rps);
     const errors = runs[name].reduce((sum, run) => sum + run.errors, 0);
-    line(`${name.padEnd(8)} ${mean(runs[name].map((run) => run.rps)).toFixed(0).padStart(6)} requests/s (rounds ${perRound}), p50 ${last.p50} ms, p99 ${last.p99} ms, errors ${errors}, CPU ${(cpu[name] / ROUNDS).toFixed(3)} ms/request`);
+    line(
+      `${name.padEnd(8)} ${median(rps).toFixed(0).padStart(6)} requests/s (rounds ${fixed(rps, 0)}), p50 ${median(runs[name].map((run) => run.p50))} ms, ` +
+        `p99 ${median(runs[name].map((run) => run.p99))} ms, errors ${errors}`,
+    );
+    if (cpu[name].length > 0) line(`         CPU ${median(cpu[name]).toFixed(3)} ms/request (rounds ${fixed(cpu[name], 3)})`);
   }
-  if (dbPid !== undefined) line(`database CPU ${(cpu.database / ROUNDS).toFixed(3)} ms per request of the service's runs`);
-  line(`ratio    ${((serviceRps / bareRps) * 100).toFixed(1)} % of the bare app's throughput (target: 90 % or better)`);
+  if (cpu.database.length > 0) line(`database CPU ${median(cpu.database).toFixed(3)} ms per request`);
+  // Each round's two runs are next to each other in time: their ratio is steadier than the ratio of the medians.
+  const pairedRatios = runs.service.map((run, round) => run.rps / runs.bare[round]!.rps);
+  const cpuRatio = cpu.service.length > 0 ? median(cpu.bare) / median(cpu.service) : NaN;
+  line(`ratio    ${((median(runs.service.map((run) => run.rps)) / median(runs.bare.map((run) => run.rps))) * 100).toFixed(1)} % of the bare app's requests/s (medians; target: 95 % or better)`);
+  line(`         ${(median(pairedRatios) * 100).toFixed(1)} % median of the rounds' own ratios (${fixed(pairedRatios.map((ratio) => ratio * 100), 0)} %)`);
+  if (!Number.isNaN(cpuRatio)) line(`         ${(cpuRatio * 100).toFixed(1)} % by the apps' own CPU per request (bare over service)`);
   line(`service RSS after everything: ${mib((await memory(base)).rss)}`);
 
   if (process.env.MONGODB_URI) {

@@ -74,6 +74,8 @@ export interface MountOptions {
 export function mountFunction(app: OpenAPIHono<AppEnv>, fn: AnyServiceFunction, deps: SharedDeps, options: MountOptions): void {
   const { services, ...shared } = deps;
   const used = Object.fromEntries((fn.uses ?? []).map((name) => [name, services[name]])) as Partial<ProcessServices>;
+  // What every call gets but its logger, put together once.
+  const handlerDeps = { ...shared, ...(used as ProcessServices) };
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   const tokenNeeded = needsToken(fn, deps);
   if (tokenNeeded) middleware.push(requireToken(deps.config.API_TOKENS));
@@ -92,7 +94,7 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: AnyServiceFunction, 
       headers: valid('header') ?? {},
       body: valid('json'),
     } as FunctionInput<RouteConfig>;
-    const result = await fn.handler(input, { ...shared, ...(used as ProcessServices), log: observationOf(c)?.log ?? options.log });
+    const result = await fn.handler(input, { ...handlerDeps, log: observationOf(c)?.log ?? options.log });
     return toResponse(c, result);
   }) as never);
 }

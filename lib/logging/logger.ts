@@ -44,11 +44,9 @@ interface Shared {
   now: (() => Date) | undefined;
 }
 
-/** How a child logger gets its tslog sub-logger: from its parent's, on its first line. */
+/** A child logger's parent and the fields the child adds; its tslog sub-logger is made from the parent's on its first line. */
 interface Parent {
-  ts: () => TsLogger<TsRecord>;
-  shared: Shared;
-  bound: Fields;
+  logger: Logger;
   fields: Fields;
 }
 
@@ -56,15 +54,15 @@ export class Logger {
   #ts: TsLogger<TsRecord> | undefined;
   readonly #parent: Parent | undefined;
   readonly #shared: Shared;
-  /** Bound fields as given, and encoded once for the fast path (logFrom). */
-  readonly #bound: Fields;
-  readonly #boundLogfmt: string;
+  /** Bound fields, its parent's and its own; and encoded for the fast path (logFrom). Both made when first needed. */
+  #bound: Fields | undefined;
+  #boundLogfmt: string | undefined;
 
   constructor(options: LoggerOptions = {}, parent?: Parent) {
     this.#parent = parent;
     if (parent) {
-      this.#shared = parent.shared;
-      this.#bound = { ...parent.bound, ...parent.fields };
+      // Nothing else here: a child is made for every request, and most never write a line.
+      this.#shared = parent.logger.#shared;
     } else {
       const write = options.write;
       const writer: LineWriter = write ? { write, flush() {} } : stdoutWriter();
@@ -74,7 +72,6 @@ export class Logger {
       this.#bound = options.fields ?? {};
       this.#ts = createTsLogger({ format, minLevel, writer, callSite: options.callSite ?? true, now: options.now, bindings: options.fields });
     }
-    this.#boundLogfmt = encodeFields(this.#bound);
   }
 
   /**
@@ -82,11 +79,19 @@ export class Logger {
    * bound, made on its first line (every request has a logger; most never write with it).
    */
   child(fields: Fields): Logger {
-    return new Logger({}, { ts: () => this.#tsLogger(), shared: this.#shared, bound: this.#bound, fields });
+    return new Logger({}, { logger: this, fields });
   }
 
   #tsLogger(): TsLogger<TsRecord> {
-    return (this.#ts ??= this.#parent!.ts().getSubLogger({ bindings: this.#parent!.fields }));
+    return (this.#ts ??= this.#parent!.logger.#tsLogger().getSubLogger({ bindings: this.#parent!.fields }));
+  }
+
+  #boundFields(): Fields {
+    return (this.#bound ??= { ...this.#parent!.logger.#boundFields(), ...this.#parent!.fields });
+  }
+
+  #encodedBound(): string {
+    return (this.#boundLogfmt ??= encodeFields(this.#boundFields()));
   }
 
   isEnabled(level: Level): boolean {
@@ -133,8 +138,8 @@ export class Logger {
     const lvl = LEVEL_NAME[level];
     const line =
       shared.format === 'json'
-        ? jsonLine({ tsp, lvl, file: site.file, line: site.line, msg, bound: this.#bound, fields })
-        : logfmtLine({ tsp, lvl, file: site.file, line: site.line, msg, boundLogfmt: this.#boundLogfmt, fields }, cachedHead(site, lvl, msg));
+        ? jsonLine({ tsp, lvl, file: site.file, line: site.line, msg, bound: this.#boundFields(), fields })
+        : logfmtLine({ tsp, lvl, file: site.file, line: site.line, msg, boundLogfmt: this.#encodedBound(), fields }, cachedHead(site, lvl, msg));
     shared.writer.write(line);
     if (LEVEL_ID[level] >= LEVEL_ID.warn) shared.writer.flush();
     return site;
