@@ -3,7 +3,8 @@
 # fake GitHub. Node runs the TypeScript sources directly (type stripping), so there is
 # no build step: the image is the production dependencies plus the sources.
 #
-#   docker build -t repo-monitor:$(git rev-parse --short HEAD) .
+#   export VERSION=$(git rev-parse --short HEAD)
+#   docker build --build-arg VERSION=$VERSION -t repo-monitor:$VERSION .
 
 # The Node major the repository pins (package.json devDependency "node"), active LTS.
 ARG NODE_IMAGE=node:26-alpine
@@ -29,6 +30,10 @@ COPY lib ./lib
 COPY functions ./functions
 COPY runtime ./runtime
 COPY tools/fake-github ./tools/fake-github
+# The version app_build_info reports (and the dashboards' deploy annotations follow), given
+# at build time; declared after the sources so a new version reuses every layer above.
+ARG VERSION=unknown
+ENV APP_VERSION=${VERSION}
 # The unprivileged user the official image provides (uid 1000).
 USER node
 # 3000: the API; 9464: METRICS_PORT in the stack (/metrics and /healthz, not published).

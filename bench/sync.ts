@@ -4,15 +4,13 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { loadConfig } from '../lib/config.ts';
-import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
-import { systemClock } from '../lib/function.ts';
+import { ensureIndexes } from '../lib/db.ts';
 import { RateLimitBudget } from '../lib/github/rate-limit.ts';
 import { silentLogger } from '../lib/logging/logger.ts';
 import { newRepoDocument } from '../lib/repos/model.ts';
-import { createSyncDeps, type SyncDeps } from '../lib/sync/deps.ts';
-import { runSync } from '../lib/sync/run.ts';
 import type { SyncSummary } from '../lib/sync/summary.ts';
 import type { WriteMode } from '../lib/sync/writer.ts';
+import { createService } from '../runtime/service.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-mongo.ts';
 import { startFakeGitHub } from '../tools/fake-github/server.ts';
 
@@ -67,9 +65,17 @@ interface Measured {
   leaseCommands: number;
 }
 
-/** A database with N never-synced repositories, whose write commands are counted. */
-async function prepare(label: string) {
-  const db = createDatabase({ uri: uri!, dbName: `bench_sync_${label}_${process.pid}`, timeoutMs: 10_000 });
+/**
+ * A service on a database of its own with N never-synced repositories, whose write commands
+ * are counted. Its sync client is unpaced, with a budget sized for the run, and kept across
+ * passes like a process's.
+ */
+async function prepare(label: string, mode: WriteMode) {
+  const service = createService(
+    { ...config, MONGODB_DB: `bench_sync_${label}_${process.pid}`, DB_TIMEOUT_MS: 10_000 },
+    { log, metrics: { runtime: false }, sync: { client: { pace: false, budget: new RateLimitBudget({ limit: 100 * REPOS }) }, options: { writeMode: mode } } },
+  );
+  const { db } = service;
   (db.client as unknown as { monitorCommands: boolean }).monitorCommands = true;
   await db.db.dropDatabase();
   await ensureIndexes(db);
@@ -92,33 +98,26 @@ async function prepare(label: string) {
     if (started.get(event.requestId) === 'repos') counter.repoSeconds += event.duration / 1000;
     started.delete(event.requestId);
   });
-  return { db, counter };
+  return { service, counter };
 }
 
-/** One client per database, unpaced, its budget sized for the run; kept across passes like a process's. */
-function syncDeps(mode: WriteMode): SyncDeps {
-  const budget = new RateLimitBudget({ limit: 100 * REPOS });
-  return createSyncDeps(config, { log, clock: systemClock, trigger: 'bench', client: { pace: false, budget }, options: { writeMode: mode } });
-}
-
-async function measure(label: string, db: Database, counter: { repos: number; locks: number; repoSeconds: number }, sync: SyncDeps): Promise<Measured> {
+async function measure(label: string, { service, counter }: Awaited<ReturnType<typeof prepare>>): Promise<Measured> {
   counter.repos = 0;
   counter.locks = 0;
   counter.repoSeconds = 0;
   const started = performance.now();
-  const summary = await runSync({ config, db, clock: systemClock, log, sync });
+  const summary = await service.sync.run('bench');
   const seconds = (performance.now() - started) / 1000;
   return { label, summary, seconds, writeCommands: counter.repos, writeSeconds: counter.repoSeconds, leaseCommands: counter.locks };
 }
 
 try {
   console.log(`bench:sync — ${REPOS} repositories, concurrency ${CONCURRENCY}, batch ${BATCH}, database ${embedded ? 'embedded FerretDB' : 'MONGODB_URI'}`);
-  const batched = await prepare('batched');
-  const perRecord = await prepare('per_record');
-  const batchedDeps = syncDeps('batched');
-  const results = [await measure('(a) batched bulkWrite', batched.db, batched.counter, batchedDeps)];
-  results.push(await measure('(b) one write per record', perRecord.db, perRecord.counter, syncDeps('per-record')));
-  results.push(await measure('(c) second pass, unchanged', batched.db, batched.counter, batchedDeps));
+  const batched = await prepare('batched', 'batched');
+  const perRecord = await prepare('per_record', 'per-record');
+  const results = [await measure('(a) batched bulkWrite', batched)];
+  results.push(await measure('(b) one write per record', perRecord));
+  results.push(await measure('(c) second pass, unchanged', batched));
 
   const rows = results.map((r) => {
     const records = Object.values(r.summary.counts).reduce((sum, n) => sum + n, 0);
@@ -138,10 +137,10 @@ try {
   const [a, b, c] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
   console.log(`batched vs one write per record: ${(a['records/s'] / b['records/s']).toFixed(2)}x the records per second (target 5x)`);
   console.log(`second pass with nothing changed: ${c['write commands']} write commands to repository records (lease bookkeeping: ${c['lease commands']})`);
-  await batched.db.db.dropDatabase();
-  await perRecord.db.db.dropDatabase();
-  await batched.db.close();
-  await perRecord.db.close();
+  for (const { service } of [batched, perRecord]) {
+    await service.db.db.dropDatabase();
+    await service.close();
+  }
 } finally {
   await github.stop();
   await embedded?.stop();

@@ -2,7 +2,7 @@ import { createRoute } from '@hono/zod-openapi';
 import { isDuplicateKey } from '../lib/db.ts';
 import { HttpError } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
-import { errorResponses, jsonContent } from '../lib/openapi.ts';
+import { errorResponses, etagHeader, jsonContent } from '../lib/openapi.ts';
 import { newRepoDocument, etagOf } from '../lib/repos/model.ts';
 import { presentRepo, viewOf } from '../lib/repos/present.ts';
 import { createRepoBodySchema, repoSchema } from '../lib/repos/schemas.ts';
@@ -16,7 +16,15 @@ export default defineFunction({
     summary: 'Track a repository',
     request: { body: { required: true, content: { 'application/json': { schema: createRepoBodySchema } } } },
     responses: {
-      201: jsonContent(repoSchema, 'Tracked; stats are null until the first sync'),
+      201: {
+        ...jsonContent(repoSchema, 'Tracked; stats are null until the first sync'),
+        headers: { ...etagHeader, location: { description: 'Where the repository is served', required: true, schema: { type: 'string' } } },
+        links: {
+          get: { operationId: 'getRepo', parameters: { owner: '$response.body#/owner', name: '$response.body#/name' } },
+          update: { operationId: 'updateRepo', parameters: { owner: '$response.body#/owner', name: '$response.body#/name', 'header.if-match': '$response.header.etag' } },
+          delete: { operationId: 'deleteRepo', parameters: { owner: '$response.body#/owner', name: '$response.body#/name' } },
+        },
+      },
       ...errorResponses(400, 401, 409, 413, 415),
     },
   }),

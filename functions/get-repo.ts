@@ -1,7 +1,7 @@
 import { createRoute } from '@hono/zod-openapi';
 import { notFound } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
-import { errorResponses, jsonContent } from '../lib/openapi.ts';
+import { errorResponses, etagHeader, jsonContent } from '../lib/openapi.ts';
 import { etagOf, repoKey } from '../lib/repos/model.ts';
 import { presentRepo, viewOf } from '../lib/repos/present.ts';
 import { repoParamsSchema, repoSchema } from '../lib/repos/schemas.ts';
@@ -14,7 +14,16 @@ export default defineFunction({
     path: '/repos/{owner}/{name}',
     summary: 'Get a tracked repository',
     request: { params: repoParamsSchema },
-    responses: { 200: jsonContent(repoSchema, 'The repository; ETag header for PATCH'), ...errorResponses(400, 401, 404) },
+    responses: {
+      200: {
+        ...jsonContent(repoSchema, 'The repository; its ETag for If-Match'),
+        headers: etagHeader,
+        links: {
+          update: { operationId: 'updateRepo', parameters: { owner: '$request.path.owner', name: '$request.path.name', 'header.if-match': '$response.header.etag' } },
+        },
+      },
+      ...errorResponses(400, 401, 404),
+    },
   }),
   async handler({ params }, deps) {
     const { db } = deps;

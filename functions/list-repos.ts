@@ -33,14 +33,27 @@ export default defineFunction({
     method: 'get',
     path: '/repos',
     summary: 'List tracked repositories',
+    description: 'Query parameters other than these, or one given twice, are refused with 400.',
     request: { query: listQuerySchema },
-    responses: { 200: jsonContent(listSchema, 'One page of repositories'), ...errorResponses(400, 401) },
+    responses: {
+      200: {
+        ...jsonContent(listSchema, 'One page of repositories'),
+        links: {
+          next: {
+            operationId: 'listRepos',
+            description: 'The next page: the same query with cursor=nextCursor (null on the last page).',
+            parameters: { cursor: '$response.body#/nextCursor' },
+          },
+        },
+      },
+      ...errorResponses(400, 401),
+    },
   }),
   async handler({ query }, deps) {
     const { db } = deps;
     const view = viewOf(deps);
     const filter = filterFor(query);
-    const page = query.cursor ? { $and: [filter, afterCursor(decodeCursor(query.cursor, query.sort))] } : filter;
+    const page = query.cursor ? { $and: [filter, afterCursor(decodeCursor(query.cursor), query.sort)] } : filter;
     const [docs, total, ages] = await Promise.all([
       db.repos
         .find(page)
@@ -57,7 +70,7 @@ export default defineFunction({
       items: items.map((doc) => presentRepo(doc, view)),
       total,
       limit: query.limit,
-      nextCursor: hasMore && last ? encodeCursor(query.sort, last) : null,
+      nextCursor: hasMore && last ? encodeCursor(last) : null,
       oldestSyncAgeSeconds: ages.oldestAgeSeconds,
       staleCount: ages.staleCount,
     });

@@ -1,12 +1,12 @@
-import { createRoute, z } from '@hono/zod-openapi';
+import { createRoute } from '@hono/zod-openapi';
 import type { Filter } from 'mongodb';
 import { HttpError, notFound } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
-import { errorResponses, jsonContent } from '../lib/openapi.ts';
+import { errorResponses, etagHeader, jsonContent } from '../lib/openapi.ts';
 import { parseIfMatch } from '../lib/repos/etag.ts';
 import { etagOf, repoKey, type RepoDocument } from '../lib/repos/model.ts';
 import { presentRepo, viewOf } from '../lib/repos/present.ts';
-import { repoParamsSchema, repoSchema, updateRepoBodySchema } from '../lib/repos/schemas.ts';
+import { ifMatchHeaderSchema, repoParamsSchema, repoSchema, updateRepoBodySchema } from '../lib/repos/schemas.ts';
 
 /**
  * PATCH /repos/:owner/:name: change tags and/or notes. Optimistic concurrency: the update
@@ -14,17 +14,18 @@ import { repoParamsSchema, repoSchema, updateRepoBodySchema } from '../lib/repos
  */
 export default defineFunction({
   name: 'update-repo',
+  uses: ['locks'],
   route: createRoute({
     method: 'patch',
     path: '/repos/{owner}/{name}',
     summary: 'Change tags and notes',
     request: {
       params: repoParamsSchema,
-      headers: z.object({ 'if-match': z.string().max(1000).optional().openapi({ example: '"3"' }) }),
+      headers: ifMatchHeaderSchema,
       body: { required: true, content: { 'application/json': { schema: updateRepoBodySchema } } },
     },
     responses: {
-      200: jsonContent(repoSchema, 'Updated; the new ETag is in the header'),
+      200: { ...jsonContent(repoSchema, 'Updated; the new ETag is in the header'), headers: etagHeader },
       ...errorResponses(400, 401, 404, 412, 413, 415, 428),
     },
   }),

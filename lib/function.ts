@@ -1,9 +1,10 @@
 import type { RouteConfig, z } from '@hono/zod-openapi';
+import type { Clock } from './clock.ts';
 import type { Config } from './config.ts';
 import type { Database } from './db.ts';
 import type { KeyedLock } from './keyed-lock.ts';
 import type { Logger } from './logging/logger.ts';
-import type { SyncDeps } from './sync/deps.ts';
+import type { SyncTask } from './sync/task.ts';
 
 /**
  * The contract between a handler in functions/ and whatever runs it: the Hono runtime,
@@ -11,25 +12,25 @@ import type { SyncDeps } from './sync/deps.ts';
  * gets validated input plus its dependencies, and returns a plain result; it never reads
  * module globals, so it can be mounted, tested or wrapped on its own.
  */
-export interface Clock {
-  now(): Date;
-}
-
-export const systemClock: Clock = { now: () => new Date() };
-
 export interface FunctionDeps {
   config: Config;
   db: Database;
   log: Logger;
   clock: Clock;
+}
+
+/**
+ * What one process keeps for its whole life and only some handlers use; a handler names the
+ * ones it needs in `uses` and gets those alone (runtime/service.ts builds them once).
+ */
+export interface ProcessServices {
   /** Serialises writes to one document inside this process (see KeyedLock). */
   locks: KeyedLock;
-  /**
-   * The upstream client and what the sync keeps between runs (lib/sync/deps.ts), one per
-   * process. Only the sync handler reads it; a runtime that cannot sync leaves it out.
-   */
-  sync?: SyncDeps;
+  /** Starts sync runs and waits for them (lib/sync/task.ts). */
+  sync: SyncTask;
 }
+
+export type ServiceName = keyof ProcessServices;
 
 export interface FunctionResult {
   status: number;
@@ -51,16 +52,21 @@ export interface FunctionInput<R extends RouteConfig> {
   body: JsonBody<R>;
 }
 
-export interface ServiceFunction<R extends RouteConfig = RouteConfig> {
+export interface ServiceFunction<R extends RouteConfig = RouteConfig, U extends ServiceName = never> {
   /** The name `npm run invoke -- <name>` takes; the file's name in functions/. */
   name: string;
   route: R;
   /** Never needs a token, even when reads do (health probes). */
   public?: boolean;
-  handler(input: FunctionInput<R>, deps: FunctionDeps): Promise<FunctionResult>;
+  /** The process services this handler needs besides FunctionDeps. */
+  uses?: readonly U[];
+  handler(input: FunctionInput<R>, deps: FunctionDeps & Pick<ProcessServices, U>): Promise<FunctionResult>;
 }
 
-export function defineFunction<R extends RouteConfig>(fn: ServiceFunction<R>): ServiceFunction<R> {
+/** Any handler, whatever services it uses: what the runtime mounts. */
+export type AnyServiceFunction = ServiceFunction<RouteConfig, ServiceName>;
+
+export function defineFunction<R extends RouteConfig, U extends ServiceName = never>(fn: ServiceFunction<R, U>): ServiceFunction<R, U> {
   return fn;
 }
 

@@ -2,24 +2,15 @@ import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
 import { HTTPException } from 'hono/http-exception';
 import { isDatabaseUnavailable } from '../lib/db.ts';
-import { databaseUnavailable, HttpError, internalError, requestAborted } from '../lib/errors.ts';
+import { codeForStatus, databaseUnavailable, HttpError, internalError, requestAborted } from '../lib/errors.ts';
 import type { Logger } from '../lib/logging/logger.ts';
-
-const codeForStatus: Record<number, string> = {
-  400: 'bad_request',
-  401: 'unauthorized',
-  404: 'not_found',
-  405: 'method_not_allowed',
-  413: 'payload_too_large',
-  415: 'unsupported_media_type',
-};
 
 /** Maps anything a handler or middleware threw to an HttpError; unknown failures are logged, not shown. */
 export function toHttpError(error: unknown, log: Logger): HttpError {
   if (error instanceof HttpError) return error;
   if (error instanceof HTTPException) {
     // Hono's own: malformed JSON bodies and the like. Their messages are safe to show.
-    const code = /json/i.test(error.message) ? 'invalid_json' : (codeForStatus[error.status] ?? 'bad_request');
+    const code = /json/i.test(error.message) ? 'invalid_json' : codeForStatus(error.status);
     return new HttpError(error.status, code, error.message || 'Bad request');
   }
   if (isDatabaseUnavailable(error)) {

@@ -1,20 +1,7 @@
-import { readFileSync } from 'node:fs';
-import syncFunction from '../functions/sync.ts';
 import { ConfigError, loadConfig, redactUri } from '../lib/config.ts';
-import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
-import { systemClock } from '../lib/function.ts';
-import { KeyedLock } from '../lib/keyed-lock.ts';
-import { Logger } from '../lib/logging/logger.ts';
-import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
-import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
-import { createMetrics } from '../lib/metrics/registry.ts';
-import { registerSyncMetrics } from '../lib/metrics/sync-metrics.ts';
-import { createSyncDeps } from '../lib/sync/deps.ts';
-import { createApp } from './app.ts';
 import { createMetricsApp } from './metrics-app.ts';
-import type { SharedDeps } from './mount.ts';
-import { startScheduler } from './scheduler.ts';
 import { startServer } from './server.ts';
+import { createService } from './service.ts';
 
 /**
  * The service's entry point: validate configuration, connect, then by ROLE serve the HTTP
@@ -36,8 +23,8 @@ function readConfig() {
 }
 
 const config = readConfig();
-const log = new Logger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
-const { version } = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+const service = createService(config);
+const { log, metrics } = service;
 
 process.on('uncaughtException', (error) => {
   log.error('uncaught exception; exiting', { err: error, stack: error.stack });
@@ -48,21 +35,12 @@ process.on('unhandledRejection', (reason) => {
   process.exit(1);
 });
 
-const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
-void prepareDatabase(db);
+void service.prepareDatabase();
 
-const metrics = createMetrics({ version, exemplars: config.METRICS_EXEMPLARS, maxSeries: config.METRICS_MAX_SERIES });
-registerDatabaseMetrics(metrics.registry, db);
-registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock: systemClock });
-// One client, budget and check memory for the process's life: pacing carries over between runs.
-const sync = createSyncDeps(config, { log, clock: systemClock, observer: registerSyncMetrics(metrics.registry) });
-const deps: SharedDeps = { config, db, clock: systemClock, locks: new KeyedLock(), sync };
 const servesApi = config.ROLE !== 'scheduler';
 const metricsOnOwnPort = config.METRICS_PORT !== undefined;
 
-const server = servesApi
-  ? await startServer(createApp({ deps, log, metrics, metricsOnOwnPort }), { port: config.PORT, host: config.HOST })
-  : undefined;
+const server = servesApi ? await startServer(service.app, { port: config.PORT, host: config.HOST }) : undefined;
 const metricsServer = metricsOnOwnPort
   ? await startServer(createMetricsApp(metrics), { port: config.METRICS_PORT!, host: config.HOST })
   : undefined;
@@ -71,23 +49,14 @@ log.info('listening', {
   port: server?.port,
   metrics_port: metricsServer?.port ?? server?.port,
   host: config.HOST,
-  version,
+  version: service.version,
   mongodb: redactUri(config.MONGODB_URI),
   db: config.MONGODB_DB,
   upstream: config.UPSTREAM_URL,
   upstream_authenticated: config.GITHUB_TOKEN !== undefined, // whether, never what: a key with "token" would be masked anyway
 });
 
-const scheduledSync = { ...sync, trigger: 'schedule' };
-const scheduler =
-  config.ROLE === 'api'
-    ? undefined
-    : startScheduler({
-        schedule: config.SYNC_SCHEDULE,
-        deadlineMs: config.SYNC_DEADLINE,
-        log,
-        run: () => syncFunction.handler({ params: {}, query: {}, headers: {}, body: undefined } as never, { ...deps, log, sync: scheduledSync }),
-      });
+if (config.ROLE !== 'api') service.startScheduler();
 
 const HARD_EXIT_AFTER_GRACE_MS = 5_000;
 let stopping = false;
@@ -101,29 +70,11 @@ async function shutdown(signal: string) {
     log.error('shutdown did not finish in time; exiting', { signal, waited_ms: config.SHUTDOWN_GRACE_MS + HARD_EXIT_AFTER_GRACE_MS });
     process.exit(1);
   }, config.SHUTDOWN_GRACE_MS + HARD_EXIT_AFTER_GRACE_MS).unref();
-  scheduler?.stop();
-  const [aborted] = await Promise.all([sync.runs.drain(config.SHUTDOWN_GRACE_MS), server?.close(config.SHUTDOWN_GRACE_MS)]);
-  if (aborted > 0) log.warn('sync runs still going after the grace period were aborted', { aborted });
+  await Promise.all([service.stopSync(config.SHUTDOWN_GRACE_MS), server?.close(config.SHUTDOWN_GRACE_MS)]);
   await metricsServer?.close(0);
-  await db.close().catch((error: unknown) => log.warn('closing the database failed', { err: error as Error }));
+  await service.close();
   log.info('stopped', { signal });
   process.exit(0);
 }
 process.once('SIGTERM', () => void shutdown('SIGTERM'));
 process.once('SIGINT', () => void shutdown('SIGINT'));
-
-/** Creates indexes, retrying while the database is unreachable; the API answers 503 meanwhile. */
-async function prepareDatabase(database: Database) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      await ensureIndexes(database);
-      log.info('database ready', { attempt });
-      return;
-    } catch (error) {
-      const waitMs = Math.min(30_000, 500 * 2 ** Math.min(attempt, 6));
-      log.warn('database not ready; retrying', { attempt, wait_ms: waitMs, err: error as Error });
-      await new Promise((resolve) => setTimeout(resolve, waitMs));
-      if (stopping) return;
-    }
-  }
-}

@@ -1,4 +1,5 @@
 import { Hono } from 'hono';
+import { errorBody } from '../lib/errors.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
 
@@ -10,6 +11,6 @@ export function createMetricsApp(metrics: Metrics): Hono {
   const app = new Hono();
   app.get('/metrics', metricsHandler(metrics));
   app.get('/healthz', (c) => c.json({ status: 'ok' }));
-  app.notFound((c) => c.json({ error: { code: 'not_found', message: 'Only /metrics and /healthz here' } }, 404));
+  app.notFound((c) => c.json(errorBody('not_found', 'Only /metrics and /healthz here'), 404));
   return app;
 }

@@ -2,13 +2,19 @@ import type { OpenAPIHono, RouteConfig } from '@hono/zod-openapi';
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import { HttpError, payloadTooLarge } from '../lib/errors.ts';
-import type { FunctionDeps, FunctionInput, FunctionResult, ServiceFunction } from '../lib/function.ts';
+import type { AnyServiceFunction, FunctionDeps, FunctionInput, FunctionResult, ProcessServices } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
 import { observationOf, type AppEnv } from './env.ts';
 import { requireToken } from './middleware/require-token.ts';
 
-/** Dependencies shared by every request; the request's own logger is added per call. */
-export type SharedDeps = Omit<FunctionDeps, 'log'>;
+/**
+ * What the runtime holds for every request: the dependencies each handler gets (the
+ * request's own logger is added per call) and the process services, of which each handler
+ * gets only those it `uses`.
+ */
+export interface SharedDeps extends Omit<FunctionDeps, 'log'> {
+  services: ProcessServices;
+}
 
 const hasJsonBody = (route: RouteConfig) => Boolean(route.request?.body?.content?.['application/json']);
 
@@ -36,7 +42,7 @@ const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * A body streamed without Content-Length is counted as it is read and refused past the limit
- * (a declared Content-Length over it never gets this far: runtime/app-entry.ts).
+ * (a declared Content-Length over it never gets this far: runtime/middleware/declared-body-limit.ts).
  */
 const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
   bodyLimit({
@@ -49,7 +55,7 @@ const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
 export const BEARER_SCHEME = 'bearerToken';
 
 /** Writes need a token; reads too when READS_REQUIRE_TOKEN is on; probes never. */
-function needsToken(fn: ServiceFunction, deps: SharedDeps): boolean {
+function needsToken(fn: AnyServiceFunction, deps: SharedDeps): boolean {
   if (fn.public) return false;
   const write = !['get', 'head'].includes(fn.route.method);
   return write || deps.config.READS_REQUIRE_TOKEN;
@@ -65,7 +71,9 @@ export interface MountOptions {
  * Mounts one handler on the app: the token check and content-type check it needs, validation
  * from its route's schemas, then the handler, then its result as a response.
  */
-export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, deps: SharedDeps, options: MountOptions): void {
+export function mountFunction(app: OpenAPIHono<AppEnv>, fn: AnyServiceFunction, deps: SharedDeps, options: MountOptions): void {
+  const { services, ...shared } = deps;
+  const used = Object.fromEntries((fn.uses ?? []).map((name) => [name, services[name]])) as Partial<ProcessServices>;
   const middleware: MiddlewareHandler<AppEnv>[] = [];
   const tokenNeeded = needsToken(fn, deps);
   if (tokenNeeded) middleware.push(requireToken(deps.config.API_TOKENS));
@@ -73,7 +81,9 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, dep
   if (hasJsonBody(fn.route)) middleware.push(limitBody(options.maxBodyBytes), requireJson);
   // The OpenAPI document says which operations need the token (scheme registered in app.ts).
   const security = tokenNeeded ? [{ [BEARER_SCHEME]: [] }] : undefined;
-  const route = middleware.length > 0 || security ? { ...fn.route, middleware, ...(security && { security }) } : fn.route;
+  // Generated clients name their methods after operationId: the function's name in camelCase.
+  const documented = { ...fn.route, operationId: fn.route.operationId ?? camelCase(fn.name) };
+  const route = middleware.length > 0 || security ? { ...documented, middleware, ...(security && { security }) } : documented;
   app.openapi(route, (async (c: Context<AppEnv>) => {
     const valid = c.req.valid.bind(c.req) as (target: string) => unknown;
     const input = {
@@ -82,10 +92,12 @@ export function mountFunction(app: OpenAPIHono<AppEnv>, fn: ServiceFunction, dep
       headers: valid('header') ?? {},
       body: valid('json'),
     } as FunctionInput<RouteConfig>;
-    const result = await fn.handler(input, { ...deps, log: observationOf(c)?.log ?? options.log });
+    const result = await fn.handler(input, { ...shared, ...(used as ProcessServices), log: observationOf(c)?.log ?? options.log });
     return toResponse(c, result);
   }) as never);
 }
+
+const camelCase = (name: string) => name.replaceAll(/-(\w)/g, (_, letter: string) => letter.toUpperCase());
 
 export function toResponse(c: Context, result: FunctionResult): Response {
   if (result.body === undefined) return c.body(null, result.status as 204, result.headers);

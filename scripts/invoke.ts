@@ -4,13 +4,11 @@ import { STATUS_CODES } from 'node:http';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../lib/config.ts';
-import { createDatabase, ensureIndexes } from '../lib/db.ts';
-import { systemClock } from '../lib/function.ts';
-import { KeyedLock } from '../lib/keyed-lock.ts';
+import { ensureIndexes } from '../lib/db.ts';
 import { Logger } from '../lib/logging/logger.ts';
-import { createSyncDeps } from '../lib/sync/deps.ts';
-import { createApp } from '../runtime/app.ts';
 import { allFunctions, findFunction } from '../runtime/functions.ts';
+import { createService } from '../runtime/service.ts';
+import { syncProgressReporter } from './lib/sync-progress.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from './lib/embedded-mongo.ts';
 
 /**
@@ -28,7 +26,8 @@ examples:
   npm run invoke -- create-repo --body '{"owner":"honojs","name":"hono","tags":["web"]}'
   npm run invoke -- get-repo owner=honojs name=hono
   npm run invoke -- update-repo owner=honojs name=hono --header 'If-Match: "1"' --body '{"notes":"ok"}'
-  npm run invoke -- sync                  # one sync run against UPSTREAM_URL (default GitHub), prints its summary`;
+  npm run invoke -- sync                  # one sync run against UPSTREAM_URL (default GitHub): progress, then its summary
+  npm run invoke -- get-sync-run id=4f0c1d2e3a4b`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -77,20 +76,44 @@ try {
   throw error;
 }
 // Logs go to stderr so that stdout carries only the response.
-const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(line) });
-const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
+// On a terminal a log line first clears the sync's progress bar, which is redrawn after it.
+const clearBar = process.stderr.isTTY ? '\r\x1b[K' : '';
+const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(clearBar + line) });
+const service = createService({ ...config, METRICS_PORT: undefined }, { log, functions: [fn], metrics: { runtime: false } });
 try {
-  await ensureIndexes(db).catch(() => {}); // the handler reports an unreachable database itself (503)
-  // Only `sync` calls the upstream; the deps cost nothing until it does.
-  const sync = createSyncDeps(config, { log, clock: systemClock, trigger: 'invoke' });
-  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock(), sync }, log, functions: [fn] });
-  const url = `http://invoke.local${path}${query.size ? `?${query}` : ''}`;
-  const response = await app.request(url, { method: fn.route.method.toUpperCase(), headers, body });
-  printResponse(response, await response.text());
-  process.exitCode = response.status >= 400 ? 1 : 0;
+  await ensureIndexes(service.db).catch(() => {}); // an unreachable database is reported by the handler (503) or the run
+  process.exitCode = name === 'sync' ? await runSyncTask() : await invokeHandler();
 } finally {
-  await db.close();
+  await service.close();
   await embedded?.stop();
+}
+
+/** The handler alone, mounted on the in-memory app, given one request; 1 when the status is 400 or more. */
+async function invokeHandler(): Promise<number> {
+  const url = `http://invoke.local${path}${query.size ? `?${query}` : ''}`;
+  const response = await service.app.request(url, { method: fn.route.method.toUpperCase(), headers, body });
+  printResponse(response, await response.text());
+  return response.status >= 400 ? 1 : 0;
+}
+
+/**
+ * `sync` runs the sync task itself, not its HTTP trigger (which only starts a run): progress
+ * on stderr while it runs (a bar on a terminal, plain lines otherwise), then the summary on
+ * stdout. 0 for any run that happened (its outcome says how it went), 1 when it was skipped
+ * or the database failed.
+ */
+async function runSyncTask(): Promise<number> {
+  const progress = syncProgressReporter();
+  try {
+    const summary = await service.sync.run('invoke', { onProgress: progress.update });
+    progress.end();
+    console.log(JSON.stringify(summary, null, 2));
+    return summary.outcome === 'skipped' ? 1 : 0;
+  } catch (error) {
+    progress.end();
+    console.error(`sync failed: ${error instanceof Error ? error.message : String(error)}`);
+    return 1;
+  }
 }
 
 function printResponse(response: Response, text: string) {

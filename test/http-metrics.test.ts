@@ -87,11 +87,12 @@ describe('request metrics on the running service', () => {
   });
 
   it('labels unknown routes with one fixed path and nonstandard methods as _OTHER', async () => {
-    expect(await rawRequest(service.url, { method: 'PURGE', path: '/repos' })).toBe(404);
+    // A method /repos does not answer: 405, under the same fixed path.
+    expect(await rawRequest(service.url, { method: 'PURGE', path: '/repos' })).toBe(405);
     await call(service.url, 'GET', '/wp-admin/login.php');
     await call(service.url, 'GET', '/.env');
     const m = await scrape(service.url);
-    expect(sampleOf(m, 'http_requests_total', { method: '_OTHER', path: '__unmatched__', status_code: '404' })?.value).toBe(1);
+    expect(sampleOf(m, 'http_requests_total', { method: '_OTHER', path: '__unmatched__', status_code: '405' })?.value).toBe(1);
     expect(sampleOf(m, 'http_requests_total', { method: 'GET', path: '__unmatched__', status_code: '404' })?.value).toBe(2);
   });
 

@@ -183,9 +183,9 @@ describe('health and unknown routes', () => {
     expect(await api('GET', '/readyz')).toMatchObject({ status: 200, json: { status: 'ready' } });
   });
 
-  it('answers unknown routes and methods with a JSON 404', async () => {
+  it('answers unknown routes with a JSON 404, and unknown methods of a route with a JSON 405', async () => {
     expectError(await api('GET', '/nope'), 404, 'not_found');
-    expectError(await api('PUT', '/repos'), 404, 'not_found');
+    expectError(await api('PUT', '/repos'), 405, 'method_not_allowed');
     expectError(await api('GET', '/repos/a/b/c'), 404, 'not_found');
   });
 

@@ -1,6 +1,6 @@
 import { Gauge, type Registry, type RegistryContentType } from 'prom-client';
 import type { Database } from '../db.ts';
-import type { Clock } from '../function.ts';
+import type { Clock } from '../clock.ts';
 import { cacheAges } from '../repos/freshness.ts';
 
 /**

@@ -1,7 +1,11 @@
 import { Gauge, type RegistryContentType, type Registry } from 'prom-client';
 import type { Database } from '../db.ts';
+import { registerMongoDriverMetrics } from './mongodb-driver-metrics.ts';
 
-/** mongodb_up: 1 when the database answered a ping at scrape time, else 0. */
+/**
+ * mongodb_up: 1 when the database answered a ping at scrape time, else 0; and the driver's
+ * command durations and connection pool (mongodb_driver_*).
+ */
 export function registerDatabaseMetrics(registry: Registry<RegistryContentType>, db: Database): void {
   new Gauge({
     name: 'mongodb_up',
@@ -16,4 +20,5 @@ export function registerDatabaseMetrics(registry: Registry<RegistryContentType>,
       }
     },
   });
+  registerMongoDriverMetrics(registry, db.client);
 }

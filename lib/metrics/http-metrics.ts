@@ -1,5 +1,6 @@
-import { Gauge, type Metric, type RegistryContentType, type Registry } from 'prom-client';
-import { BucketCounts, type Sample } from './bucket-counts.ts';
+import { Gauge, type RegistryContentType, type Registry } from 'prom-client';
+import { BucketCounts } from './bucket-counts.ts';
+import { registerScraped as register } from './scraped-metric.ts';
 
 /**
  * The design's four request metrics plus in-flight requests. Label values are bounded:
@@ -142,38 +143,4 @@ export class HttpMetrics {
     }
     return all;
   }
-}
-
-/**
- * Hands prom-client's registry a metric whose samples are built when scraped. The registry
- * renders any object with name, help, type and get() or getForPromString() (its own metric
- * classes are such objects), in both exposition formats, exemplars included.
- */
-function register(
-  registry: Registry<RegistryContentType>,
-  name: string,
-  type: 'counter' | 'histogram',
-  help: string,
-  collect: (into: Sample[]) => void,
-): void {
-  const scrape = () => {
-    const values: Sample[] = [];
-    collect(values);
-    return { name: metric.name, help, type, aggregator: 'sum', values };
-  };
-  const metric = {
-    name,
-    help,
-    type,
-    aggregator: 'sum',
-    // What the registry renders from (as it does for its own histograms): series labels shared.
-    getForPromString: async () => scrape(),
-    // The same samples with all their labels on each, as prom-client's get() gives them.
-    async get() {
-      const data = scrape();
-      return { ...data, values: data.values.map(({ sharedLabels, ...sample }) => ({ ...sample, labels: { ...sample.labels, ...sharedLabels } })) };
-    },
-    reset() {},
-  };
-  registry.registerMetric(metric as unknown as Metric);
 }

@@ -1,4 +1,6 @@
+import { hostname } from 'node:os';
 import { collectDefaultMetrics, Gauge, Registry, type RegistryContentType } from 'prom-client';
+import { registerContainerLimits } from './container-limits.ts';
 import { HttpMetrics, type HttpMetricsOptions } from './http-metrics.ts';
 
 /**
@@ -14,21 +16,27 @@ export interface Metrics {
 }
 
 export interface MetricsOptions extends HttpMetricsOptions {
+  /** The build's version (lib/metrics/build-info.ts). */
   version: string;
-  /** Process and Node runtime metrics (CPU, memory, event-loop lag, GC); on unless a test turns them off. */
+  /** The replica's stable name (SERVICE_INSTANCE); the host name when not given. */
+  instance?: string;
+  /** Process and Node runtime metrics (CPU, memory, event-loop lag, GC, container limits); on unless a test turns them off. */
   runtime?: boolean;
 }
 
 export function createMetrics(options: MetricsOptions): Metrics {
   // Exemplar-enabled metrics can only be created on an OpenMetrics registry; render() switches per scrape.
   const registry = newRegistry(options.exemplars ? Registry.OPENMETRICS_CONTENT_TYPE : Registry.PROMETHEUS_CONTENT_TYPE);
-  if (options.runtime !== false) collectDefaultMetrics({ register: registry });
+  if (options.runtime !== false) {
+    collectDefaultMetrics({ register: registry });
+    registerContainerLimits(registry);
+  }
   new Gauge({
     name: 'app_build_info',
-    help: 'Always 1; the labels say which build runs.',
-    labelNames: ['version', 'node_version'],
+    help: 'Always 1; the labels say which build runs (version, Node) and which replica this is (service_instance).',
+    labelNames: ['version', 'node_version', 'service_instance'],
     registers: [registry],
-  }).set({ version: options.version, node_version: process.version }, 1);
+  }).set({ version: options.version, node_version: process.version, service_instance: options.instance ?? hostname() }, 1);
 
   return { registry, http: new HttpMetrics(registry, options), render: renderer(registry) };
 }

@@ -1,17 +1,25 @@
 import { z } from '@hono/zod-openapi';
 import type { Filter, Sort } from 'mongodb';
-import { HttpError } from '../errors.ts';
 import type { RepoDocument } from './model.ts';
 import { ownerSchema, tagSchema } from './schemas.ts';
 
 /**
- * GET /repos: filters, sort orders and keyset (cursor) pagination. A cursor holds the sort
- * key and _id of the last item served, so pages stay stable while documents are added.
+ * GET /repos: filters, sort orders and keyset (cursor) pagination. A cursor is the position
+ * of the last item served, with every key any sort order needs (stars, last change, id), so
+ * pages stay stable while documents are added, and every string of the cursor's documented
+ * form is a position the list can continue from, in any sort order: nothing to refuse beyond
+ * the pattern.
  */
 export const MAX_PAGE_SIZE = 100;
 
 export const sortOrders = ['name', 'stars', 'updated'] as const;
 export type SortOrder = (typeof sortOrders)[number];
+
+// <stars, -1 before the first sync>~<last change, epoch ms>~<owner>~<name>, lower-cased as ids are.
+const CURSOR = /^(-1|\d{1,15})~(\d{1,15})~([a-z0-9-]{1,39})~([a-z0-9._-]{1,100})$/;
+
+/** Digits only, as the document's integer says: not 0x10, 1e1, 1.0 or " 5", which Number() would take. */
+const decimal = (value: unknown) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value);
 
 export const listQuerySchema = z.strictObject({
   tag: tagSchema.optional().openapi({ description: 'Only repositories carrying this tag.' }),
@@ -19,45 +27,41 @@ export const listQuerySchema = z.strictObject({
   sort: z.enum(sortOrders).default('name').openapi({
     description: 'name: owner/name A-Z; stars: most stars first (never-synced last); updated: most recently changed first.',
   }),
-  limit: z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(20),
-  cursor: z.string().max(512).optional().openapi({ description: 'nextCursor from the previous page.' }),
+  limit: z
+    .preprocess(decimal, z.number({ error: 'must be a whole number' }).int().min(1).max(MAX_PAGE_SIZE))
+    .default(20)
+    .openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
+  cursor: z
+    .string()
+    .max(200)
+    .regex(CURSOR, 'not a cursor this API gives (nextCursor)')
+    .optional()
+    .openapi({ description: 'nextCursor from the previous page: the list continues after that item.', example: '-1~1764547200000~honojs~hono' }),
 });
 
 export type ListQuery = z.output<typeof listQuerySchema>;
 
-const cursorSchema = z.strictObject({
-  s: z.enum(sortOrders),
-  id: z.string().min(1).max(200),
-  k: z.union([z.number(), z.string()]).optional(),
-});
-type Cursor = z.output<typeof cursorSchema>;
-
-export function encodeCursor(sort: SortOrder, doc: RepoDocument): string {
-  const cursor: Cursor = { s: sort, id: doc._id };
-  if (sort === 'stars') cursor.k = doc.starsSort;
-  if (sort === 'updated') cursor.k = doc.updatedAt.toISOString();
-  return Buffer.from(JSON.stringify(cursor)).toString('base64url');
+export interface Cursor {
+  starsSort: number;
+  updatedAt: Date;
+  id: string;
 }
 
-const invalidCursor = (why: string) => new HttpError(400, 'invalid_cursor', `The cursor is not valid: ${why}.`);
-
-export function decodeCursor(raw: string, sort: SortOrder): Cursor {
-  let value: unknown;
-  try {
-    value = JSON.parse(Buffer.from(raw, 'base64url').toString('utf8'));
-  } catch {
-    throw invalidCursor('it was not produced by this API');
-  }
-  const parsed = cursorSchema.safeParse(value);
-  if (!parsed.success) throw invalidCursor('it was not produced by this API');
-  const cursor = parsed.data;
-  if (cursor.s !== sort) throw invalidCursor(`it belongs to sort=${cursor.s}, not sort=${sort}`);
-  if (sort === 'stars' && typeof cursor.k !== 'number') throw invalidCursor('it lacks its sort key');
-  if (sort === 'updated' && (typeof cursor.k !== 'string' || Number.isNaN(Date.parse(cursor.k)))) {
-    throw invalidCursor('it lacks its sort key');
-  }
-  return cursor;
+export function encodeCursor(doc: RepoDocument): string {
+  const [owner, name] = splitKey(doc._id);
+  return `${doc.starsSort}~${doc.updatedAt.getTime()}~${owner}~${name}`;
 }
+
+/** A cursor the schema has already checked against CURSOR. */
+export function decodeCursor(raw: string): Cursor {
+  const [, stars, updated, owner, name] = CURSOR.exec(raw)!;
+  return { starsSort: Number(stars), updatedAt: new Date(Number(updated)), id: `${owner}/${name}` };
+}
+
+const splitKey = (id: string) => {
+  const slash = id.indexOf('/');
+  return [id.slice(0, slash), id.slice(slash + 1)] as const;
+};
 
 export function sortFor(sort: SortOrder): Sort {
   if (sort === 'stars') return { starsSort: -1, _id: 1 };
@@ -73,9 +77,9 @@ export function filterFor(query: ListQuery): Filter<RepoDocument> {
 }
 
 /** The filter that selects documents after the cursor, in the order sortFor gives. */
-export function afterCursor(cursor: Cursor): Filter<RepoDocument> {
-  if (cursor.s === 'name') return { _id: { $gt: cursor.id } };
-  const field = cursor.s === 'stars' ? 'starsSort' : 'updatedAt';
-  const key = cursor.s === 'stars' ? (cursor.k as number) : new Date(cursor.k as string);
+export function afterCursor(cursor: Cursor, sort: SortOrder): Filter<RepoDocument> {
+  if (sort === 'name') return { _id: { $gt: cursor.id } };
+  const field = sort === 'stars' ? 'starsSort' : 'updatedAt';
+  const key = sort === 'stars' ? cursor.starsSort : cursor.updatedAt;
   return { $or: [{ [field]: { $lt: key } }, { [field]: key, _id: { $gt: cursor.id } }] } as Filter<RepoDocument>;
 }

@@ -5,18 +5,21 @@ import { z } from '@hono/zod-openapi';
  * (through @hono/zod-openapi, built on @hono/zod-validator) and describe the API.
  */
 
-// GitHub's own rules: a login is 1-39 letters, digits or single inner hyphens;
-// a repository name is 1-100 of letters, digits, '.', '_' and '-', and not '.' or '..'.
+// GitHub's own rules: a login is 1-39 letters, digits or single inner hyphens; a repository
+// name is 1-100 of letters, digits, '.', '_' and '-', and not '.' or '..'. Written without
+// lookarounds and with the lengths beside them, so the document states the same rule and
+// generators (clients, fuzzers) can produce values from it.
 export const ownerSchema = z
   .string()
-  .regex(/^[A-Za-z0-9](?:[A-Za-z0-9]|-(?=[A-Za-z0-9])){0,38}$/, 'not a valid GitHub owner')
+  .max(39)
+  .regex(/^[A-Za-z0-9](?:-?[A-Za-z0-9])*$/, 'not a valid GitHub owner')
   .openapi({ example: 'honojs' });
 
 export const nameSchema = z
   .string()
   .max(100)
-  .regex(/^[A-Za-z0-9._-]+$/, 'not a valid GitHub repository name')
-  .refine((name) => name !== '.' && name !== '..', 'not a valid GitHub repository name')
+  // Some character other than a dot, or three dots or more: never '.' or '..'.
+  .regex(/^(?:[A-Za-z0-9._-]*[A-Za-z0-9_-][A-Za-z0-9._-]*|\.{3,})$/, 'not a valid GitHub repository name')
   .openapi({ example: 'hono' });
 
 export const tagSchema = z
@@ -27,13 +30,50 @@ export const tagsSchema = z
   .array(tagSchema)
   .max(20)
   .refine((tags) => new Set(tags).size === tags.length, 'tags must be unique')
-  .openapi({ example: ['web', 'framework'] });
+  .openapi({ uniqueItems: true, example: ['web', 'framework'] });
 
-export const notesSchema = z.string().max(2000).nullable().openapi({ example: 'Used by the billing service' });
+/** Characters as JSON Schema counts them (code points), not UTF-16 units as String#length does. */
+const codePoints = (text: string) => {
+  let count = 0;
+  for (const _ of text) count++;
+  return count;
+};
+
+export const MAX_NOTES = 2000;
+
+// A lone surrogate escape ("\ud800") is valid JSON but no Unicode text (I-JSON, RFC 7493 §2.1):
+// stored, it would silently become U+FFFD, so it is refused.
+export const notesSchema = z
+  .string()
+  .refine((notes) => notes.isWellFormed(), 'not Unicode text: a lone surrogate')
+  .refine((notes) => codePoints(notes) <= MAX_NOTES, `at most ${MAX_NOTES} characters`)
+  .nullable()
+  .openapi({
+    maxLength: MAX_NOTES,
+    description: 'Free text; a lone surrogate escape such as \\ud800 is refused (it is no Unicode text).',
+    example: 'Used by the billing service',
+  });
 
 export const repoParamsSchema = z.object({
   owner: ownerSchema.openapi({ param: { name: 'owner', in: 'path' } }),
   name: nameSchema.openapi({ param: { name: 'name', in: 'path' } }),
+});
+
+/** The If-Match request header: required by the document; the server answers 428 without it rather than 400. */
+export const ifMatchHeaderSchema = z.object({
+  'if-match': z
+    .string()
+    .max(1000)
+    .optional()
+    .openapi({
+      param: {
+        required: true,
+        description: 'The ETag from GET (or a list of them), or * to overwrite whatever is there. Without it: 428.',
+      },
+      // An HTTP field value of visible ASCII with inner spaces (RFC 9110 §5.5); a blank one counts as missing.
+      pattern: '^[!-~](?:[ -~]*[!-~])?$',
+      example: '"3"',
+    }),
 });
 
 export const createRepoBodySchema = z
@@ -43,7 +83,7 @@ export const createRepoBodySchema = z
 export const updateRepoBodySchema = z
   .strictObject({ tags: tagsSchema.optional(), notes: notesSchema.optional() })
   .refine((body) => body.tags !== undefined || body.notes !== undefined, 'give tags, notes or both')
-  .openapi('UpdateRepo');
+  .openapi('UpdateRepo', { minProperties: 1 });
 
 export const repoStatsSchema = z
   .object({
@@ -87,15 +127,5 @@ export const repoSchema = z
     updatedAt: z.string(),
   })
   .openapi('Repo');
-
-export const errorSchema = z
-  .object({
-    error: z.object({
-      code: z.string(),
-      message: z.string(),
-      details: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
-    }),
-  })
-  .openapi('Error');
 
 export type RepoResponse = z.infer<typeof repoSchema>;

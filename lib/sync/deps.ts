@@ -1,12 +1,12 @@
 import { hostname } from 'node:os';
 import type { Config } from '../config.ts';
-import type { Clock } from '../function.ts';
-import { systemClock } from '../function.ts';
+import { systemClock, type Clock } from '../clock.ts';
 import { createGitHubClient, type GitHubClient, type GitHubClientHooks, type GitHubClientOptions } from '../github/client.ts';
 import type { Logger } from '../logging/logger.ts';
 import { CheckMemory } from './check-memory.ts';
 import { SyncRuns } from './runs.ts';
-import type { SyncSummary } from './summary.ts';
+import type { RunProgress } from './run-store.ts';
+import type { RecordResult, SyncSummary } from './summary.ts';
 import type { WriteMode } from './writer.ts';
 
 /**
@@ -18,6 +18,10 @@ import type { WriteMode } from './writer.ts';
 export interface SyncObserver {
   leaseHeld(held: boolean): void;
   runFinished(summary: SyncSummary): void;
+  /** One repository visited, as it happens (sync_records_total). */
+  recordVisited?(result: RecordResult): void;
+  /** The running run's progress; null when it ended. */
+  progress?(progress: RunProgress | null): void;
   /** Upstream request metrics. */
   clientHooks?: GitHubClientHooks;
 }
@@ -41,8 +45,6 @@ export interface SyncDeps {
   observer: SyncObserver;
   /** Host and process id, the first part of every lease owner this process writes. */
   processId: string;
-  /** Who starts runs through these deps: schedule, http or invoke (for the logs). */
-  trigger: string;
   options: SyncOptions;
 }
 
@@ -50,7 +52,6 @@ export interface CreateSyncDepsOptions {
   log: Logger;
   clock?: Clock;
   observer?: SyncObserver;
-  trigger?: string;
   /** Overrides for the client (tests: a virtual sleep, a shared budget, pacing off). */
   client?: Partial<GitHubClientOptions>;
   options?: Partial<SyncOptions>;
@@ -94,7 +95,6 @@ export function createSyncDeps(config: Config, options: CreateSyncDepsOptions): 
     runs,
     observer,
     processId: `${hostname()}:${process.pid}`,
-    trigger: options.trigger ?? 'http',
     options: { ...DEFAULT_SYNC_OPTIONS, batchSize: config.SYNC_BATCH_SIZE, ...options.options },
   };
 }

@@ -54,7 +54,7 @@ async function exchangeChecked(request: RawRequest): Promise<RawResponse> {
     const path = pathAsServed(request.target);
     if (path !== '/metrics' && path !== '/openapi.json') {
       const contentType = response.headers['content-type'] ?? null;
-      problems.push(...spec.check({ method: request.method, path, status: response.status, contentType, text: response.text }).problems);
+      problems.push(...spec.check({ method: request.method, path, status: response.status, contentType, text: response.text, headers: response.headers }).problems);
     }
   }
   if (response.ms > 5000) problems.push(`took ${Math.round(response.ms)} ms`);

@@ -49,6 +49,16 @@ describe('Dockerfile', () => {
     expect(find('RUN').map((run) => run.args).join('\n')).toContain('apk add --no-cache tini');
   });
 
+  it('passes the VERSION build argument to the service as APP_VERSION (app_build_info\'s version)', () => {
+    const order = instructions();
+    const lastFrom = order.map((instruction) => instruction.keyword).lastIndexOf('FROM');
+    const finalStage = order.slice(lastFrom);
+    expect(finalStage.filter((instruction) => instruction.keyword === 'ARG').map((arg) => arg.args)).toContain('VERSION=unknown');
+    const env = finalStage.filter((instruction) => instruction.keyword === 'ENV').map((instruction) => instruction.args).join(' ');
+    expect(env.split(/\s+/)).toContain('APP_VERSION=${VERSION}');
+    expect(readText('lib/metrics/build-info.ts')).toContain('env.APP_VERSION');
+  });
+
   it('starts node runtime/main.ts (type stripping, no build step)', () => {
     expect(JSON.parse(last('CMD').args)).toEqual(['node', 'runtime/main.ts']);
     expect(existsSync(join(ROOT, 'runtime/main.ts'))).toBe(true);

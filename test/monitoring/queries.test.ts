@@ -5,7 +5,7 @@ import { parser as logqlParser } from '@grafana/lezer-logql';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { alertRules, dashboardFiles, dashboardQueries, expandGrafanaMacros, readDashboard, readText, readYaml, run } from './helpers.ts';
+import { alertRules, dashboardFiles, dashboardQueries, EXPORTER_METRICS, expandGrafanaMacros, readDashboard, readText, readYaml, recordingRules, run } from './helpers.ts';
 
 /**
  * Every PromQL and LogQL expression the stack runs, wherever it is written (rules,
@@ -22,6 +22,8 @@ const HISTOGRAMS = [
   'sync_duration_seconds',
   'upstream_request_duration_seconds',
   'nodejs_gc_duration_seconds',
+  'mongodb_driver_command_duration_seconds',
+  'mongodb_driver_pool_checkout_duration_seconds',
 ];
 const KNOWN_METRICS = new Set([
   ...HISTOGRAMS.flatMap((name) => [`${name}_bucket`, `${name}_sum`, `${name}_count`]),
@@ -32,9 +34,29 @@ const KNOWN_METRICS = new Set([
   'process_resident_memory_bytes',
   'nodejs_heap_size_used_bytes',
   'nodejs_eventloop_lag_p99_seconds',
+  'nodejs_eventloop_lag_p50_seconds',
+  'nodejs_heap_space_size_used_bytes',
+  'nodejs_external_memory_bytes',
+  'nodejs_active_resources',
+  'nodejs_active_handles_total',
+  'process_open_fds',
+  'process_max_fds',
+  'process_start_time_seconds',
+  'app_cpu_limit_cores',
+  'app_memory_limit_bytes',
   'mongodb_up',
+  'mongodb_driver_pool_connections',
+  'mongodb_driver_pool_checked_out_connections',
+  'mongodb_driver_pool_wait_queue_size',
+  'mongodb_driver_pool_max_connections',
+  'mongodb_driver_pool_cleared_total',
+  'mongodb_driver_pool_checkout_failures_total',
   'sync_runs_total',
   'sync_last_success_timestamp_seconds',
+  'sync_history_last_success_timestamp_seconds',
+  'sync_history_last_run_timestamp_seconds',
+  'sync_run_repos_done',
+  'sync_run_repos_due',
   'sync_last_run_timestamp_seconds',
   'sync_records_total',
   'upstream_requests_total',
@@ -48,6 +70,9 @@ const KNOWN_METRICS = new Set([
   'cache_oldest_record_age_seconds',
   'cache_stale_after_seconds',
   'up', // written by Prometheus for every target
+  ...EXPORTER_METRICS,
+  // The recording rules' series (the SLO ratios).
+  ...recordingRules().map((rule) => rule.record),
 ]);
 
 interface Source {
@@ -55,7 +80,10 @@ interface Source {
   expr: string;
 }
 
-const ruleExpressions = (): Source[] => alertRules().map((rule) => ({ where: `${rule.file} ${rule.alert}`, expr: rule.expr }));
+const ruleExpressions = (): Source[] => [
+  ...alertRules().map((rule) => ({ where: `${rule.file} ${rule.alert}`, expr: rule.expr })),
+  ...recordingRules().map((rule) => ({ where: `${rule.file} ${rule.record}`, expr: rule.expr })),
+];
 
 const dashboardExpressions = (uid: 'prometheus' | 'loki'): Source[] =>
   dashboardQueries()
@@ -173,7 +201,7 @@ describe('LogQL', () => {
   });
 
   it('uses only the labels the agents attach; request_id and run_id stay structured metadata', () => {
-    const labels = new Set(['service', 'stack', 'stream', 'level']);
+    const labels = new Set(['service', 'stack', 'stream', 'level', 'task']);
     for (const { where, expr } of sources()) {
       const selector = /^[^{]*\{([^}]*)\}/.exec(expr)?.[1] ?? '';
       for (const [, name] of selector.matchAll(/(\w+)\s*[=!]~?/g)) expect(labels, `${where} selects on ${name}`).toContain(name);

@@ -1,15 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
-import { createDatabase, type Database } from '../../lib/db.ts';
-import { systemClock } from '../../lib/function.ts';
-import { KeyedLock } from '../../lib/keyed-lock.ts';
 import { Logger } from '../../lib/logging/logger.ts';
-import { registerCacheMetrics } from '../../lib/metrics/cache-metrics.ts';
-import { createMetrics, type Metrics } from '../../lib/metrics/registry.ts';
-import { registerSyncMetrics } from '../../lib/metrics/sync-metrics.ts';
-import { createSyncDeps } from '../../lib/sync/deps.ts';
-import { createApp } from '../../runtime/app.ts';
+import type { Metrics } from '../../lib/metrics/registry.ts';
 import { startServer, type RunningServer } from '../../runtime/server.ts';
+import { createService, type Service } from '../../runtime/service.ts';
 import { startFakeGitHub, type FakeGitHub } from '../../tools/fake-github/server.ts';
 import { parseLogfmt } from '../helpers/logs.ts';
 import { parseMetrics, sampleOf } from '../helpers/metrics.ts';
@@ -17,7 +11,7 @@ import { call, TEST_TOKEN } from '../helpers/service.ts';
 
 /** With the database unreachable, a sync cannot even take its lease: 503, counted failed, logged, nothing sent upstream. */
 let github: FakeGitHub;
-let db: Database;
+let service: Service;
 let server: RunningServer;
 let metrics: Metrics;
 const lines: string[] = [];
@@ -25,19 +19,35 @@ const lines: string[] = [];
 beforeAll(async () => {
   github = await startFakeGitHub();
   // Nothing listens on the discard port: connection refused, quickly.
-  db = createDatabase({ uri: 'mongodb://127.0.0.1:9/?directConnection=true', dbName: 'unreachable', timeoutMs: 300 });
-  const config = loadConfig({ MONGODB_URI: 'mongodb://unused', API_TOKENS: `test:${TEST_TOKEN}`, UPSTREAM_URL: github.url });
+  const config = loadConfig({
+    MONGODB_URI: 'mongodb://127.0.0.1:9/?directConnection=true',
+    MONGODB_DB: 'unreachable',
+    DB_TIMEOUT_MS: '300',
+    API_TOKENS: `test:${TEST_TOKEN}`,
+    UPSTREAM_URL: github.url,
+    METRICS_EXEMPLARS: 'false',
+  });
   const log = new Logger({ level: 'debug', write: (line) => lines.push(line.trimEnd()), callSite: false });
-  metrics = createMetrics({ version: 'test', exemplars: false, maxSeries: 100, runtime: false });
-  registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock: systemClock });
-  const sync = createSyncDeps(config, { log, observer: registerSyncMetrics(metrics.registry) });
-  const app = createApp({ deps: { config, db, clock: systemClock, locks: new KeyedLock(), sync }, log, metrics });
-  server = await startServer(app, { port: 0, host: '127.0.0.1' });
+  service = createService(config, { log, version: 'test', metrics: { maxSeries: 100, runtime: false } });
+  metrics = service.metrics;
+  server = await startServer(service.app, { port: 0, host: '127.0.0.1' });
 });
 afterAll(async () => {
   await server?.close(0);
-  await db?.close();
+  await service?.close();
   await github?.stop();
+});
+
+describe('GET /readyz with the database down', () => {
+  // First: the driver's first failed connection closes its topology, and later calls say only that.
+  it('names the dependency and a reason code, and keeps the driver text for the log', async () => {
+    const response = await call(`http://127.0.0.1:${server.port}`, 'GET', '/readyz');
+    expect(response.status).toBe(503);
+    expect(response.json.error).toMatchObject({ code: 'database_unavailable', details: [{ path: 'database', message: 'connection_refused' }] });
+    expect(response.text).not.toMatch(/ECONNREFUSED|127\.0\.0\.1|Mongo\w*Error/);
+    const [line] = parseLogfmt(lines.filter((entry) => entry.includes('msg="not ready: database unreachable"')));
+    expect(line).toMatchObject({ lvl: 'WARN', reason: 'connection_refused', err: expect.stringMatching(/ECONNREFUSED/) });
+  });
 });
 
 describe('POST /sync with the database down', () => {

@@ -1,20 +1,15 @@
 import type { CommandFailedEvent, CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
+import type { Clock } from '../../lib/clock.ts';
 import { loadConfig, type Config } from '../../lib/config.ts';
-import { createDatabase, ensureIndexes, type Database } from '../../lib/db.ts';
-import type { Clock } from '../../lib/function.ts';
+import { ensureIndexes, type Database } from '../../lib/db.ts';
 import type { GitHubClientOptions } from '../../lib/github/client.ts';
-import { KeyedLock } from '../../lib/keyed-lock.ts';
 import { Logger } from '../../lib/logging/logger.ts';
-import { registerCacheMetrics } from '../../lib/metrics/cache-metrics.ts';
-import { createMetrics, type Metrics } from '../../lib/metrics/registry.ts';
-import { registerSyncMetrics } from '../../lib/metrics/sync-metrics.ts';
+import type { Metrics } from '../../lib/metrics/registry.ts';
 import { newRepoDocument } from '../../lib/repos/model.ts';
-import { createSyncDeps, type SyncDeps, type SyncOptions } from '../../lib/sync/deps.ts';
-import { runSync } from '../../lib/sync/run.ts';
+import type { SyncDeps, SyncOptions } from '../../lib/sync/deps.ts';
 import type { SyncSummary } from '../../lib/sync/summary.ts';
-import { createApp } from '../../runtime/app.ts';
-import type { SharedDeps } from '../../runtime/mount.ts';
 import { startServer, type RunningServer } from '../../runtime/server.ts';
+import { createService, type Service } from '../../runtime/service.ts';
 import { startFakeGitHub, type FakeGitHub, type StartOptions } from '../../tools/fake-github/server.ts';
 import { virtualTime } from '../github/virtual-time.ts';
 import { mongodbUri, uniqueDbName } from '../helpers/database.ts';
@@ -55,15 +50,17 @@ export interface Harness {
   db: Database;
   dbName: string;
   sync: SyncDeps;
-  deps: SharedDeps;
+  service: Service;
   metrics: Metrics;
   logs: string[];
   /** Write commands sent to the database since the last reset, by collection, and the most ever in flight at once. */
   writes: { count(collection: string): number; maxInFlight(collection: string): number; reset(): void };
   /** Tracks repositories (inserted as the API would, never synced). */
   track(fullNames: string[]): Promise<void>;
-  /** One sync run through the library, as the scheduler does. */
+  /** One sync run through the task, as the scheduler does. */
   run(): Promise<SyncSummary>;
+  /** POST /sync with Prefer: wait, as a client that waits for the finished run does; its summary. */
+  syncOverHttp(): Promise<{ status: number; run: any; summary: SyncSummary }>;
   api(method: string, path: string, options?: Parameters<typeof call>[3]): ReturnType<typeof call>;
   scrape(): Promise<Map<string, Family>>;
   parsedLogs(): Record<string, string>[];
@@ -78,7 +75,26 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const ownFake = !options.github;
   const github = options.github ?? (await startFakeGitHub({ now: options.realTime ? Date.now : time.now, ...options.fake }));
   const dbName = options.dbName ?? uniqueDbName('sync');
-  const db = createDatabase({ uri: mongodbUri(), dbName, timeoutMs: 5000 });
+  const logs: string[] = [];
+  const log = new Logger({ level: 'debug', write: (line) => logs.push(line.trimEnd()), callSite: false, now: () => clock.now() });
+  const config = loadConfig({
+    MONGODB_URI: mongodbUri(),
+    MONGODB_DB: dbName,
+    DB_TIMEOUT_MS: '5000',
+    API_TOKENS: `test:${TEST_TOKEN}`,
+    UPSTREAM_URL: github.url,
+    SYNC_CONCURRENCY: '1',
+    METRICS_EXEMPLARS: 'false',
+    ...options.env,
+  });
+  const service = createService(config, {
+    log,
+    clock,
+    version: 'test',
+    metrics: { runtime: false },
+    sync: { client: options.realTime ? options.client : { sleep: time.sleep, ...options.client }, options: options.syncOptions },
+  });
+  const { db, metrics } = service;
   // A real count of write commands, from the driver's command monitoring (a setter the typings omit).
   (db.client as unknown as { monitorCommands: boolean }).monitorCommands = true;
   const writeCounts = new Map<string, number>();
@@ -97,27 +113,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   db.client.on('commandFailed', ended);
   await ensureIndexes(db);
 
-  const logs: string[] = [];
-  const log = new Logger({ level: 'debug', write: (line) => logs.push(line.trimEnd()), callSite: false, now: () => clock.now() });
-  const config = loadConfig({
-    MONGODB_URI: 'mongodb://unused',
-    API_TOKENS: `test:${TEST_TOKEN}`,
-    UPSTREAM_URL: github.url,
-    SYNC_CONCURRENCY: '1',
-    ...options.env,
-  });
-  const metrics = createMetrics({ version: 'test', exemplars: false, maxSeries: 2000, runtime: false });
-  registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock });
-  const sync = createSyncDeps(config, {
-    log,
-    clock,
-    observer: registerSyncMetrics(metrics.registry),
-    client: options.realTime ? options.client : { sleep: time.sleep, ...options.client },
-    options: options.syncOptions,
-  });
-  const deps: SharedDeps = { config, db, clock, locks: new KeyedLock(), sync };
-  const app = createApp({ deps, log, metrics });
-  const server: RunningServer = await startServer(app, { port: 0, host: '127.0.0.1' });
+  const server: RunningServer = await startServer(service.app, { port: 0, host: '127.0.0.1' });
   const url = `http://127.0.0.1:${server.port}`;
 
   return {
@@ -128,8 +124,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     config,
     db,
     dbName,
-    sync,
-    deps,
+    sync: service.sync.deps,
+    service,
     metrics,
     logs,
     writes: {
@@ -147,7 +143,11 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       });
       for (let i = 0; i < docs.length; i += 1000) await db.repos.insertMany(docs.slice(i, i + 1000));
     },
-    run: () => runSync({ config, db, clock, log, sync: { ...sync, trigger: 'schedule' } }),
+    run: () => service.sync.run('schedule'),
+    async syncOverHttp() {
+      const response = await call(url, 'POST', '/sync', { headers: { prefer: 'wait=60' } });
+      return { status: response.status, run: response.json, summary: response.json?.summary };
+    },
     api: (method, path, callOptions) => call(url, method, path, callOptions),
     async scrape() {
       const { body } = await metrics.render(undefined);
@@ -156,7 +156,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     parsedLogs: () => parseLogfmt(logs),
     async stop() {
       await server.close(0);
-      await db.close();
+      await service.close();
       if (ownFake) await github.stop();
     },
   };

@@ -33,19 +33,19 @@ async function invokeSync(env: Record<string, string> = {}) {
       (_error, stdout, stderr) => resolve({ status: child.exitCode, stdout, stderr }),
     );
   });
-  const [head = '', body = ''] = result.stdout.split(/\n\n/, 2);
-  return { ...result, head, body: body.trim() ? JSON.parse(body) : undefined };
+  return { ...result, body: result.stdout.trim() ? JSON.parse(result.stdout) : undefined };
 }
 
 describe('npm run invoke -- sync', () => {
   it('runs one sync and prints its summary; the run line goes to stderr; the token never shows', async () => {
     const result = await invokeSync({ GITHUB_TOKEN: 'secret-upstream-token-123' });
     expect(result.status).toBe(0);
-    expect(result.head).toMatch(/^HTTP 200 OK\n/);
     expect(result.body).toMatchObject({ outcome: 'success', trigger: 'invoke', tracked: 2, counts: { updated: 2 }, requestsSpent: 2 });
     const [line] = parseLogfmt(result.stderr.split('\n').filter((entry) => entry.includes('msg="sync run finished"')));
     expect(line).toMatchObject({ run_id: result.body.runId, outcome: 'success', updated: '2' });
     expect(result.stdout + result.stderr).not.toContain('secret-upstream-token-123');
+    // Not a terminal: plain progress lines, the last one complete.
+    expect(result.stderr).toMatch(/^sync progress: 2\/2 repositories, 2 requests, \d+ left in the rate limit/m);
     expect(github.control.stats().byStatus[200]).toBe(2);
   });
 

@@ -63,7 +63,7 @@ describe('ROLE=scheduler', () => {
     const { name, db } = await trackedDatabase('role_scheduler', ['sched/one', 'sched/two']);
     const apiPort = await freePort();
     const service = await start({ ROLE: 'scheduler', MONGODB_DB: name, PORT: String(apiPort), METRICS_PORT: '0', SHUTDOWN_GRACE_MS: '5000' });
-    expect(service.lines[0]).toMatch(/msg=listening role=scheduler/);
+    expect(service.lines[0]).toMatch(/msg=listening .*role=scheduler/);
     expect(service.lines.find((line) => line.includes('msg=listening'))).not.toMatch(/ port=/);
 
     const line = await service.waitForLine(/msg="sync run finished".* outcome=success/);
@@ -109,9 +109,9 @@ describe('ROLE=api', () => {
     expect(sampleOf(m, 'repos_stale', {})?.value).toBe(1);
     expect(sampleOf(m, 'sync_runs_total', { outcome: 'success' })?.value).toBe(0);
 
-    const response = await call(service.url, 'POST', '/sync');
+    const response = await call(service.url, 'POST', '/sync', { headers: { prefer: 'wait=10' } });
     expect(response.status).toBe(200);
-    expect(response.json).toMatchObject({ outcome: 'success', trigger: 'http', counts: { updated: 1 } });
+    expect(response.json.summary).toMatchObject({ outcome: 'success', trigger: 'http', counts: { updated: 1 } });
     await service.waitForLine(/msg="sync run finished".* trigger=http/);
     expect((await call(service.url, 'GET', '/repos/api/one')).json.sync).toMatchObject({ status: 'ok', stale: false });
     await service.stop();

@@ -1,5 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import {
+  AnnotationQueryBuilder,
   DashboardBuilder,
   DashboardCursorSync,
   DashboardLinkBuilder,
@@ -11,7 +12,7 @@ import {
   VariableSort,
 } from '@grafana/grafana-foundation-sdk/dashboard';
 import { DataqueryBuilder as LokiQuery } from '@grafana/grafana-foundation-sdk/loki';
-import { DataqueryBuilder as PromQuery } from '@grafana/grafana-foundation-sdk/prometheus';
+import { DataqueryBuilder as PromQuery, PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
 import { PanelBuilder as StatPanel } from '@grafana/grafana-foundation-sdk/stat';
 import { PanelBuilder as TimeseriesPanel } from '@grafana/grafana-foundation-sdk/timeseries';
 
@@ -24,9 +25,11 @@ export const PROMETHEUS = { type: 'prometheus', uid: 'prometheus' };
 export const LOKI = { type: 'loki', uid: 'loki' };
 export const TAG = 'repo-monitor';
 
-/** A dashboard with the shared tag, time range, refresh and links to its siblings. */
+/** A dashboard with the shared tag, time range, refresh, deploy annotations and links to its siblings. */
 export function dashboard(uid: string, title: string, description: string): DashboardBuilder {
   return new DashboardBuilder(title)
+    .annotation(deployAnnotation())
+    .annotation(restartAnnotation())
     .uid(uid)
     .description(description)
     .tags([TAG])
@@ -48,6 +51,82 @@ export function dashboard(uid: string, title: string, description: string): Dash
 /** A Prometheus range query; refId orders the queries of one panel (A, B, ...). */
 export function prom(expr: string, legend: string, refId = 'A'): PromQuery {
   return new PromQuery().datasource(PROMETHEUS).expr(expr).legendFormat(legend).range().refId(refId);
+}
+
+/** A Prometheus instant query as a table (one row per series, labels as columns), for table panels. */
+export function promTable(expr: string, refId: string): PromQuery {
+  return new PromQuery().datasource(PROMETHEUS).expr(expr).legendFormat('__auto').instant().format(PromQueryFormat.Table).refId(refId);
+}
+
+/**
+ * The share of `selector`'s requests answered 5xx, per `by` labels: 0, not "No data", where
+ * nothing failed (the 5xx series of a route that never failed do not exist), and no value
+ * only where there was no traffic at all.
+ */
+export function errorRatio(selector: string, window: string, by: string[] = []): string {
+  const sum = by.length > 0 ? `sum by (${by.join(', ')})` : 'sum';
+  const all = `${sum} (rate(http_requests_total{${selector}}[${window}]))`;
+  const failed = `${sum} (rate(http_requests_total{${selector}, status_code=~"5.."}[${window}]))`;
+  return zeroFilledRatio(failed, all);
+}
+
+/**
+ * The availability objective's error budget: 0.5% of API requests may fail (5xx) over 30
+ * days (monitoring/prometheus/rules/service.rules.yml). Dashed on the error ratio panels.
+ */
+export const ERROR_BUDGET = 0.005;
+
+/** failed / all, with 0 wherever `all` has a value and `failed` has none (no failures yet). */
+export function zeroFilledRatio(failed: string, all: string): string {
+  return `(${failed} or 0 * ${all}) / ${all}`;
+}
+
+/**
+ * `expr` with each line named by its replica's stable task name (app_build_info's
+ * service_instance, e.g. api.1, rather than an overlay IP), keeping only the replicas that
+ * `buildInfoSelector` selects. `expr` must keep the job and instance labels.
+ */
+export function perReplica(expr: string, buildInfoSelector: string): string {
+  return `(${expr}) * on (job, instance) group_left (service_instance) app_build_info{${buildInfoSelector}}`;
+}
+
+/**
+ * Deploys as annotations on every time series panel: one mark per version, when its first
+ * replica still running started (process start time joined with app_build_info's version).
+ */
+export function deployAnnotation(): AnnotationQueryBuilder {
+  return new AnnotationQueryBuilder()
+    .name('Deploys')
+    .datasource(PROMETHEUS)
+    .enable(true)
+    .iconColor('blue')
+    .target(
+      new PromQuery()
+        .expr(
+          'min by (version) (process_start_time_seconds{job=~"api|scheduler"} * on (job, instance) group_left (version) app_build_info{job=~"api|scheduler"}) * 1000',
+        )
+        .refId('Anno')
+        .range(),
+    )
+    .titleFormat('Deploy {{version}}')
+    .useValueForTime(true);
+}
+
+/** Process starts (deploys, crashes, rescheduled tasks) as annotations; off until switched on at the top. */
+export function restartAnnotation(): AnnotationQueryBuilder {
+  return new AnnotationQueryBuilder()
+    .name('Restarts')
+    .datasource(PROMETHEUS)
+    .enable(false)
+    .iconColor('orange')
+    .target(
+      new PromQuery()
+        .expr('process_start_time_seconds{job=~"api|scheduler"} * on (job, instance) group_left (service_instance) app_build_info * 1000')
+        .refId('Anno')
+        .range(),
+    )
+    .titleFormat('{{service_instance}} started')
+    .useValueForTime(true);
 }
 
 export function lokiQuery(expr: string, legend: string, refId = 'A'): LokiQuery {
@@ -101,14 +180,14 @@ export function stat(title: string, unit: string, description: string): StatPane
 }
 
 /**
- * A multi-value variable holding the values of the label `name` among the series of
- * `selector`; "All" means `.*`, so that `name=~"$name"` matches every value.
+ * A multi-value variable holding the values of the label `label` (by default its own name)
+ * among the series of `selector`; "All" means `.*`, so that `label=~"$name"` matches every value.
  */
-export function labelValuesVariable(name: string, title: string, selector: string): QueryVariableBuilder {
+export function labelValuesVariable(name: string, title: string, selector: string, label = name): QueryVariableBuilder {
   return new QueryVariableBuilder(name)
     .label(title)
     .datasource(PROMETHEUS)
-    .query(`label_values(${selector}, ${name})`)
+    .query(`label_values(${selector}, ${label})`)
     .refresh(VariableRefresh.OnTimeRangeChanged)
     .sort(VariableSort.AlphabeticalAsc)
     .multi(true)

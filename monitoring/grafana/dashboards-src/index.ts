@@ -1,11 +1,13 @@
 import type { Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
+import { hostsDashboard } from './hosts.ts';
 import { logsDashboard } from './logs.ts';
+import { mongodbDashboard } from './mongodb.ts';
 import { runtimeDashboard } from './runtime.ts';
 import { serviceDashboard } from './service.ts';
 import { syncDashboard } from './sync.ts';
 
 /** Every dashboard Grafana provisions. */
-export const dashboards: Array<() => Dashboard> = [serviceDashboard, syncDashboard, runtimeDashboard, logsDashboard];
+export const dashboards: Array<() => Dashboard> = [serviceDashboard, syncDashboard, runtimeDashboard, mongodbDashboard, hostsDashboard, logsDashboard];
 
 /** File name (<uid>.json) to file content, exactly as committed under dashboards/. */
 export function renderDashboards(): Map<string, string> {

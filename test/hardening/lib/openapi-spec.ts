@@ -16,7 +16,11 @@ export interface OpenApiDocument {
 export interface Operation {
   parameters?: { name: string; in: string; required?: boolean; schema?: unknown }[];
   requestBody?: { content?: Record<string, { schema?: unknown }> };
-  responses: Record<string, { description?: string; content?: Record<string, { schema?: unknown }> }>;
+  operationId?: string;
+  responses: Record<
+    string,
+    { description?: string; headers?: Record<string, { required?: boolean }>; content?: Record<string, { schema?: unknown }> }
+  >;
 }
 
 export const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'] as const;
@@ -29,6 +33,8 @@ export interface Observed {
   status: number;
   contentType: string | null;
   text: string;
+  /** The response headers, when the caller has them: documented required ones and Allow are checked. */
+  headers?: Headers | Record<string, string>;
 }
 
 export interface Verdict {
@@ -80,6 +86,16 @@ export class OpenApiSpec {
     return validate;
   }
 
+  /**
+   * What a documented path answers to a method it does not document: the methods of its
+   * operations (HEAD with GET) and OPTIONS, in the order the server lists them in Allow.
+   */
+  allowedMethods(template: string): string[] {
+    const item = this.document.paths[template] ?? {};
+    const documented = ALLOW_ORDER.filter((method) => item[method.toLowerCase()] || (method === 'HEAD' && item.get));
+    return [...documented, 'OPTIONS'];
+  }
+
   /** The error envelope's schema, for answers that no operation describes (unknown routes). */
   errorValidator(): ValidateFunction {
     return this.validator({ $ref: '#/components/schemas/Error' }, 'components/Error');
@@ -98,6 +114,10 @@ export class OpenApiSpec {
     const name = template && operation ? `${observed.method.toUpperCase()} ${template}` : null;
     const where = `${observed.method} ${observed.path} -> ${observed.status}`;
 
+    if (template && !operation) {
+      this.#checkUndocumentedMethod(observed, template, where, problems);
+      return { operation: null, problems };
+    }
     if (!name || !operation) {
       this.#checkJson(observed, this.errorValidator(), where, problems);
       return { operation: null, problems };
@@ -107,6 +127,12 @@ export class OpenApiSpec {
       problems.push(`${where}: status ${observed.status} is not documented for ${name}`);
       return { operation: name, problems };
     }
+    for (const [header, { required }] of Object.entries(response.headers ?? {})) {
+      if (required && observed.headers && headerOf(observed.headers, header) == null) problems.push(`${where}: documented header ${header} is missing`);
+    }
+    // A documented representation other than JSON (GET /'s HTML page) is taken as it is.
+    const mediaType = observed.contentType?.split(';')[0]!.trim().toLowerCase();
+    if (mediaType && mediaType !== 'application/json' && response.content?.[mediaType]) return { operation: name, problems };
     const schema = response.content?.['application/json']?.schema;
     if (schema === undefined) {
       if (response.content && Object.keys(response.content).length > 0) {
@@ -118,6 +144,32 @@ export class OpenApiSpec {
     }
     this.#checkJson(observed, this.validator(schema, `${name} ${observed.status}`), where, problems);
     return { operation: name, problems };
+  }
+
+  /** 405 with Allow in the error envelope; OPTIONS 204 with Allow; HEAD as its GET without a body. */
+  #checkUndocumentedMethod(observed: Observed, template: string, where: string, problems: string[]) {
+    const method = observed.method.toUpperCase();
+    const get = this.document.paths[template]?.get;
+    if (method === 'HEAD' && get) {
+      if (!get.responses[String(observed.status)]) problems.push(`${where}: status ${observed.status} is not documented for GET ${template}`);
+      if (observed.text !== '') problems.push(`${where}: a HEAD answer has no body`);
+      return;
+    }
+    // A declared body over the limit is refused before routing, whatever the method.
+    if (observed.status === 413) {
+      if (method !== 'HEAD') this.#checkJson(observed, this.errorValidator(), where, problems);
+      return;
+    }
+    const expected = method === 'OPTIONS' ? 204 : 405;
+    if (observed.status !== expected) problems.push(`${where}: expected ${expected}, as ${method} is no operation of ${template}`);
+    const allow = observed.headers && headerOf(observed.headers, 'allow');
+    const allowed = this.allowedMethods(template).join(', ');
+    if (observed.headers && allow !== allowed) problems.push(`${where}: Allow is ${allow}, not ${allowed}`);
+    if (expected === 204) {
+      if (observed.text !== '') problems.push(`${where}: a 204 has no body`);
+    } else if (method !== 'HEAD') {
+      this.#checkJson(observed, this.errorValidator(), where, problems);
+    }
   }
 
   #checkJson(observed: Observed, validate: ValidateFunction, where: string, problems: string[]) {
@@ -137,6 +189,11 @@ export class OpenApiSpec {
     }
   }
 }
+
+const ALLOW_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
+
+const headerOf = (headers: Headers | Record<string, string>, name: string): string | null | undefined =>
+  headers instanceof Headers ? headers.get(name) : headers[name.toLowerCase()];
 
 /** `#/components/schemas/X` refs, taken out of the document, point at the schemas registered as `openapi:schemas/X`. */
 function rebase(schema: unknown): unknown {
