@@ -112,8 +112,7 @@ function secretFor(name: string, { demo, env }: SecretContext): NewSecret {
     default: {
       // A secret this script has no recipe for and the environment does not give (a
       // receiver's webhook URL, say): the stack deploys, and its owner replaces the value.
-      const value = hex(24);
-      return { name, value, label: 'random placeholder: replace it', keep: { file: name, text: value }, placeholder: true };
+      return { name, value: hex(24), label: 'random placeholder: replace it', placeholder: true };
     }
   }
 }

@@ -134,6 +134,6 @@ function printSummary({ root, options, env, print, edge, internalCa, keepDir, cr
     print(`you need are in ${keepDir}/ (readable by you only): read them once, keep them somewhere safe, delete the files.`);
   }
   for (const secret of created.filter((one) => one.placeholder)) {
-    print(`The secret ${secret.name} holds a random placeholder: replace it (docs/deployment.md, "Secrets").`);
+    print(`The secret ${secret.name} holds a random placeholder: replace it, or give ${secret.name.toUpperCase()} on a first stack:up (docs/deployment.md, "Secrets").`);
   }
 }
