@@ -58,6 +58,15 @@ function sendable(parameter: Parameter, values: fc.Arbitrary<string>): fc.Arbitr
   return values;
 }
 
+/** Wire values the parameter's schema accepts; free-form header text is drawn from what a header can carry. */
+function validParameter(parameter: Parameter, context: SchemaContext): fc.Arbitrary<string> {
+  const schema = parameter.schema.$ref ? context.resolve(parameter.schema.$ref) : parameter.schema;
+  if (parameter.in !== 'header' || schema.type !== 'string' || schema.pattern || schema.enum) return valid(schema, context).map(wire);
+  const validate = context.validator(schema);
+  const visible = fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code));
+  return fc.string({ unit: visible, minLength: 1, maxLength: Math.min(schema.maxLength ?? 60, 60) }).filter((text) => validate(text));
+}
+
 /** Wire values the parameter's schema refuses, read as the server reads them (integers from digits). */
 function invalidParameter(parameter: Parameter, context: SchemaContext): fc.Arbitrary<string> {
   const schema = parameter.schema.$ref ? context.resolve(parameter.schema.$ref) : parameter.schema;
@@ -84,7 +93,7 @@ export function requestsFor(
   const validValues = (place: Place) => {
     const here = parameters.filter((parameter) => parameter.in === place);
     const model = Object.fromEntries(
-      here.map((parameter) => [parameter.name, sendable(parameter, valid(parameter.schema, context).map(wire))]),
+      here.map((parameter) => [parameter.name, sendable(parameter, validParameter(parameter, context))]),
     );
     const requiredKeys = here.filter((parameter) => parameter.required).map((parameter) => parameter.name);
     return fc.record(model, { requiredKeys }) as fc.Arbitrary<Record<string, string>>;
