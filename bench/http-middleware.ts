@@ -5,26 +5,23 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMetrics } from '../lib/metrics/registry.ts';
-import { hasWrk, runWrk } from './wrk.ts';
 
 /**
  * `npm run bench`: what the project's request middleware costs.
  *
- * Each variant serves the same trivial route in its own process; autocannon drives them one
- * at a time, interleaved over several rounds (the machine is noisy, so the ratios within a
- * round matter more than absolute figures). Variants: bare Hono; Hono with one empty async
- * middleware (what any middleware layer costs before doing anything); Hono with
- * @hono/prometheus (2 metrics, no log line); this project's request observation as the service
- * runs it (request id, 4 metrics + in-flight, exemplars off, one access line with file and
- * line to stdout redirected to a file); the same without the call site, and with the access
- * line filtered out (metrics only).
+ * Each variant serves the same trivial route in its own process (bench/server.ts says what
+ * each one is); autocannon, in this process, drives them one at a time, interleaved over
+ * several rounds (the machine is noisy, so the ratios within a round matter more than absolute
+ * figures). Each server's CPU time per request is read from /proc: on a saturated core it is
+ * what sets throughput, and it is what the observation's own cost is measured by (the project
+ * over Hono with one empty middleware).
  *
  * Then: how long a /metrics scrape with about 1,000 series takes, and how big it is.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
-const variants = ['bare', 'hono-noop-middleware', 'hono-prometheus', 'project', 'project-no-call-site', 'project-metrics-only'] as const;
+const variants = ['bare', 'hono-noop-middleware', 'hono-prometheus', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
 type Variant = (typeof variants)[number];
 
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
@@ -71,14 +68,6 @@ function cpuSecondsOf(pid: number): number {
 }
 
 async function load(port: number, seconds: number): Promise<Run> {
-  return hasWrk ? loadWithWrk(port, seconds) : loadWithAutocannon(port, seconds);
-}
-
-function loadWithWrk(port: number, seconds: number): Run {
-  return runWrk(`http://127.0.0.1:${port}/hello`, { connections: CONNECTIONS, seconds });
-}
-
-async function loadWithAutocannon(port: number, seconds: number): Promise<Run> {
   const result = await autocannon({ url: `http://127.0.0.1:${port}/hello`, connections: CONNECTIONS, duration: seconds });
   return {
     rps: result.requests.average,
@@ -124,6 +113,14 @@ async function benchmarkMiddleware() {
     );
   }
   console.log('(CPU "vs bare": bare Hono\'s CPU per request over this variant\'s, i.e. the share of throughput left on a saturated core)');
+  const rpsOf = (variant: Variant) => medianOf(variant, (run) => run.rps);
+  const cpuOf = (variant: Variant) => medianOf(variant, (run) => run.cpuUs!);
+  const noop = cpuOf('hono-noop-middleware');
+  console.log('');
+  console.log(`observation vs bare Hono:          ${(rpsOf('project') / bare).toFixed(2)}x requests/s (target >= 0.75x)`);
+  console.log(`observation vs @hono/prometheus:   ${(rpsOf('project') / rpsOf('hono-prometheus')).toFixed(2)}x requests/s (target > 1x)`);
+  console.log(`observation's own CPU per request: ${(cpuOf('project') - noop).toFixed(1)} µs over one empty middleware (target <= 3 µs)`);
+  console.log(`  with the access line through tslog: ${(cpuOf('project-tslog-access') - noop).toFixed(1)} µs; without any access line: ${(cpuOf('project-metrics-only') - noop).toFixed(1)} µs`);
 }
 
 async function benchmarkScrape() {
@@ -157,7 +154,7 @@ async function benchmarkScrape() {
   }
 }
 
-console.log(`node ${process.version}, load from ${hasWrk ? 'wrk' : 'autocannon'}, ${ROUNDS} rounds x ${SECONDS} s per variant\n`);
+console.log(`node ${process.version}, load from autocannon, ${ROUNDS} rounds x ${SECONDS} s per variant\n`);
 await benchmarkMiddleware();
 console.log('');
 await benchmarkScrape();

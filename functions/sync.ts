@@ -1,40 +1,73 @@
-import { createRoute } from '@hono/zod-openapi';
-import { errorResponses, errorSchema } from '../lib/errors.ts';
+import { createRoute, z } from '@hono/zod-openapi';
+import { errorResponses } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
-import { syncSummarySchema } from '../lib/sync/summary.ts';
+import { preferredWait } from '../lib/prefer.ts';
+import { presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/sync/run-resource.ts';
 
 /**
- * POST /sync: one sync run now, the same task the scheduler runs (lib/sync/task.ts) and
- * `npm run invoke -- sync` performs. It refreshes cached repositories from GitHub within the
- * rate-limit budget and SYNC_DEADLINE and answers with the run's summary; 409 when another
- * run, in this process or any other sharing the database, holds the lease.
+ * POST /sync: starts a sync run now, the same task the scheduler runs (lib/sync/task.ts),
+ * and answers as soon as the run holds its lease: 202 with the run and its Location, where
+ * GET shows its progress and, once it ends, its summary. 409 names the run that holds the
+ * lease (in this process or any other sharing the database). A client that would rather wait
+ * sends `Prefer: wait=N` and gets the finished run (200) if it ends within N seconds.
  */
+export const MAX_WAIT_SECONDS = 60;
+
+export const preferHeader = z
+  .string()
+  .max(1000)
+  .optional()
+  .openapi({
+    description:
+      `RFC 7240. wait=N: answer with the finished run if it ends within N seconds (at most ${MAX_WAIT_SECONDS}; more is ` +
+      'cut to that), else as without it. Preference-Applied says the wait that was honoured. Other preferences are ignored.',
+    example: 'wait=10',
+  });
+
 export default defineFunction({
   name: 'sync',
   uses: ['sync'],
   route: createRoute({
     method: 'post',
     path: '/sync',
-    summary: 'Run one sync now',
+    summary: 'Start a sync run',
     description:
-      'Refreshes tracked repositories from GitHub, least recently synced first, as far as the rate-limit budget and ' +
-      'SYNC_DEADLINE allow; the rest waits for the next run. The only route that calls GitHub.',
+      'Starts refreshing tracked repositories from GitHub, least recently synced first, as far as the rate-limit budget and ' +
+      'SYNC_DEADLINE allow (the rest waits for the next run), and answers at once. The only route that calls GitHub.',
+    request: { headers: z.object({ prefer: preferHeader }) },
     responses: {
-      200: jsonContent(syncSummarySchema, 'The run happened (outcome says how it went)'),
-      409: jsonContent(errorSchema, 'Another sync run holds the lease; Retry-After suggests a wait (the lease TTL)'),
+      200: jsonContent(syncRunSchema, 'With Prefer: wait=N, the run finished within N seconds: its final state and summary'),
+      202: {
+        ...jsonContent(syncRunSchema, 'The run has started; Location is where to follow it'),
+        headers: { Location: { description: '/sync/runs/{id}', schema: { type: 'string' } } },
+      },
+      409: jsonContent(syncConflictSchema, 'Another sync run holds the lease: `run` names it; Retry-After suggests a wait (the lease TTL)'),
       ...errorResponses(401, 413),
     },
   }),
-  async handler(_input, { sync, log }) {
-    const summary = await sync.run('http', { log });
-    if (summary.outcome === 'skipped') {
+  async handler({ headers }, { sync, log }) {
+    const wait = preferredWait(headers.prefer, MAX_WAIT_SECONDS);
+    const started = await sync.start('http', { log });
+    if (!started.started) {
+      const holder = started.holder;
       return json(
         409,
-        { error: { code: 'sync_in_progress', message: `Another sync run holds the lease; this run (${summary.runId}) was skipped.` } },
+        {
+          error: {
+            code: 'sync_in_progress',
+            message: holder ? `Sync run ${holder} is going (${runHref(holder)}); try again when it has finished.` : 'Another sync run holds the lease.',
+          },
+          run: { id: holder, href: holder && runHref(holder) },
+        },
         { 'retry-after': String(Math.ceil(sync.deps.options.leaseTtlMs / 1000)) },
       );
     }
-    return json(200, summary);
+    const { run } = started;
+    const href = runHref(run._id);
+    const applied: Record<string, string> = wait === null ? {} : { 'preference-applied': `wait=${wait}` };
+    const finished = wait ? await sync.waitFor(run._id, wait * 1000) : null;
+    if (finished) return json(200, presentRun(finished), { 'content-location': href, ...applied });
+    return json(202, presentRun(run, sync.liveProgress(run._id)), { location: href, ...applied });
   },
 });

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { CronPattern } from 'croner';
 import { z } from 'zod';
 import { parseApiTokens } from './auth/tokens.ts';
+import { parseTrustedProxies } from './http/client-address.ts';
 
 /**
  * Every setting the service reads, validated once at start-up. Each field documents its
@@ -57,7 +58,19 @@ export const configSchema = z.object({
   /** How long a database call may wait for a reachable server before the API answers 503. */
   DB_TIMEOUT_MS: integer(100, 60_000).default(2000),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  LOG_FORMAT: z.enum(['logfmt', 'json']).default('logfmt'),
+  LOG_FORMAT: z.enum(['logfmt', 'json', 'pretty']).default('logfmt'),
+  /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
+  TRUSTED_PROXIES: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parseTrustedProxies(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    }),
   /** Serve /metrics on this port instead of PORT, so it need not be public. */
   METRICS_PORT: integer(0, 65535).optional(),
   /** Request ids as exemplars on the latency histogram (OpenMetrics scrapes only). */
@@ -93,6 +106,8 @@ export const configSchema = z.object({
    * statements (each holds one of its 100 SQLite connections to the end); MongoDB takes 1000.
    */
   SYNC_BATCH_SIZE: integer(1, 1000).default(50),
+  /** Sync runs kept in the history (GET /sync/runs); older ones are deleted as new ones finish. */
+  SYNC_HISTORY: integer(1, 10_000).default(100),
   /** A repository not confirmed against GitHub for this long is served marked stale (milliseconds once read). */
   STALE_AFTER: duration(60_000, 365 * 86_400_000).default(6 * 3_600_000),
   /** GitHub's REST API, or the fake one (npm run upstream). */
@@ -116,7 +131,7 @@ export class ConfigError extends Error {
 }
 
 /** Secrets may come from files (docker secrets): FOO_FILE=/run/secrets/foo instead of FOO. */
-const FROM_FILE = ['MONGODB_URI', 'API_TOKENS'] as const;
+const FROM_FILE = ['MONGODB_URI', 'API_TOKENS', 'GITHUB_TOKEN'] as const;
 
 /** Reads the configuration from an environment; throws a ConfigError naming every bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -151,7 +166,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 
 /** Connection strings may carry a password; never echo it back. */
 function redact(name: string, value: string): string {
-  if (name === 'API_TOKENS') return '***';
+  if (name === 'API_TOKENS' || name === 'GITHUB_TOKEN') return '***';
   return name === 'MONGODB_URI' ? redactUri(value) : value;
 }
 

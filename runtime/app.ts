@@ -3,14 +3,17 @@ import type { Hook } from '@hono/zod-openapi';
 import { HttpError } from '../lib/errors.ts';
 import type { AnyServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
-import { instrumentApp, type InstrumentedApp } from './app-entry.ts';
 import { observationOf, type AppEnv } from './env.ts';
 import { errorResponse } from './error-response.ts';
 import { allFunctions } from './functions.ts';
 import type { Metrics } from '../lib/metrics/registry.ts';
 import { metricsHandler } from './metrics-endpoint.ts';
 import { notFoundOrNotAllowed } from './method-not-allowed.ts';
+import { refuseDeclaredOversize } from './middleware/declared-body-limit.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
+import { TrustedProxies } from '../lib/http/client-address.ts';
+import { observeRequests, type ObserveOptions } from './observe/middleware.ts';
+import { RequestObserver } from './observe/request-observer.ts';
 
 export const MAX_BODY_BYTES = 64 * 1024;
 
@@ -22,7 +25,12 @@ export interface AppOptions {
   metricsOnOwnPort?: boolean;
   /** Which handlers to mount; all of them by default. */
   functions?: AnyServiceFunction[];
+  /** Where the runtime is not Node: the client's address (a FaaS adapter knows it from its event). */
+  peerAddress?: ObserveOptions['peerAddress'];
 }
+
+/** The app, and its request observer (the Node server reports what never reaches the app into it). */
+export type ObservedApp = OpenAPIHono<AppEnv> & { observer: RequestObserver };
 
 const targetNames: Record<string, string> = { json: 'body', param: 'params', header: 'headers', query: 'query' };
 
@@ -36,11 +44,16 @@ const validationHook: Hook<unknown, AppEnv, string, unknown> = (result) => {
   throw new HttpError(400, 'validation_failed', 'The request is not valid; see details.', { details });
 };
 
-/** The HTTP app: the handlers, JSON answers for every error and unknown route, and the request observation. */
-export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = allFunctions }: AppOptions): InstrumentedApp<OpenAPIHono<AppEnv>> {
+/** The HTTP app: the request observation, the handlers, JSON answers for every error and unknown route. */
+export function createApp(options: AppOptions): ObservedApp {
+  const { deps, log, metrics, metricsOnOwnPort, functions = allFunctions } = options;
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  const scrapedHere = metrics !== undefined && !metricsOnOwnPort;
-  if (scrapedHere) app.get('/metrics', metricsHandler(metrics));
+  // Before the observation: scrapes are neither counted nor logged.
+  if (metrics !== undefined && !metricsOnOwnPort) app.get('/metrics', metricsHandler(metrics));
+  const observer = new RequestObserver({ log, metrics });
+  const trustedProxies = new TrustedProxies(deps.config.TRUSTED_PROXIES);
+  app.use(observeRequests({ observer, trustedProxies, peerAddress: options.peerAddress }));
+  app.use(refuseDeclaredOversize(MAX_BODY_BYTES));
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
@@ -53,11 +66,5 @@ export function createApp({ deps, log, metrics, metricsOnOwnPort, functions = al
   });
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));
-  const routes = new Set([...functions.map((fn) => honoPath(fn.route.path)), '/openapi.json']);
-  // Scrapes are neither counted nor logged.
-  const unobserved = scrapedHere ? new Set(['/metrics']) : undefined;
-  return instrumentApp(app, { log, metrics, routes, maxBodyBytes: MAX_BODY_BYTES, unobserved });
+  return Object.assign(app, { observer });
 }
-
-/** OpenAPI's /repos/{owner} as Hono writes it: /repos/:owner. */
-const honoPath = (path: string) => path.replaceAll(/\{(\w+)\}/g, ':$1');

@@ -1,20 +1,22 @@
 import type { IncomingMessage } from 'node:http';
 import type { Context } from 'hono';
-import type { ObservedResponse } from './observe/messages.ts';
+import type { NodeExchange } from './observe/node-exchange.ts';
 import type { RequestObservation } from './observe/request-observer.ts';
 
 /**
- * What the node adapter hands the app with each request: Node's request and response.
- * Absent for an in-memory request (app.request, `npm run invoke`).
+ * What a runtime hands the app with each request. On the Node server: Node's request (the
+ * node adapter's `incoming`) and the server's exchange (runtime/observe/node-exchange.ts).
+ * Other runtimes (a FaaS adapter, an in-memory request) bring their own or nothing.
  */
-export interface NodeBindings {
+export interface AppBindings {
   incoming?: IncomingMessage;
-  outgoing?: ObservedResponse;
+  exchange?: NodeExchange;
 }
 
 export interface AppEnv {
-  Bindings: NodeBindings;
+  Bindings: AppBindings;
+  Variables: { observation: RequestObservation };
 }
 
-/** The server's observation of this request (its id, logger, route), when the server observes it. */
-export const observationOf = (c: Context<AppEnv>): RequestObservation | undefined => c.env?.outgoing?.observation;
+/** This request's observation (its id, logger, route), set by the observation middleware. */
+export const observationOf = (c: Context<AppEnv>): RequestObservation | undefined => c.get('observation');

@@ -1,8 +1,10 @@
 import createRepo from '../functions/create-repo.ts';
 import deleteRepo from '../functions/delete-repo.ts';
 import getRepo from '../functions/get-repo.ts';
+import getSyncRun from '../functions/get-sync-run.ts';
 import healthz from '../functions/healthz.ts';
 import listRepos from '../functions/list-repos.ts';
+import listSyncRuns from '../functions/list-sync-runs.ts';
 import readyz from '../functions/readyz.ts';
 import sync from '../functions/sync.ts';
 import updateRepo from '../functions/update-repo.ts';
@@ -21,6 +23,8 @@ export const allFunctions: AnyServiceFunction[] = [
   updateRepo,
   deleteRepo,
   sync,
+  listSyncRuns,
+  getSyncRun,
 ] as AnyServiceFunction[];
 
 export function findFunction(name: string): AnyServiceFunction | undefined {

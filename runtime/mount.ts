@@ -42,7 +42,7 @@ const requireJson: MiddlewareHandler<AppEnv> = async (c, next) => {
 
 /**
  * A body streamed without Content-Length is counted as it is read and refused past the limit
- * (a declared Content-Length over it never gets this far: runtime/app-entry.ts).
+ * (a declared Content-Length over it never gets this far: runtime/middleware/declared-body-limit.ts).
  */
 const limitBody = (maxBytes: number): MiddlewareHandler<AppEnv> =>
   bodyLimit({

@@ -2,9 +2,11 @@ import type { AddressInfo, Socket } from 'node:net';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener, RequestError } from '@hono/node-server';
 import { CLIENT_ERRORS, errorEnvelope } from '../lib/errors.ts';
+import type { AppBindings } from './env.ts';
 import { CountingRequest, ObservedResponse } from './observe/messages.ts';
+import { NodeExchange, trackResponse } from './observe/node-exchange.ts';
+import { UNMATCHED } from '../lib/metrics/http-metrics.ts';
 import type { RequestObserver } from './observe/request-observer.ts';
-import type { NodeBindings } from './env.ts';
 
 export interface RunningServer {
   server: Server;
@@ -22,36 +24,51 @@ export interface RunningServer {
  * and would answer with an empty body), and a shutdown that drains kept-alive connections.
  */
 export interface ServedApp {
-  // The node adapter passes { incoming, outgoing } as the env.
-  fetch: (request: Request, env: NodeBindings) => Response | Promise<Response>;
-  /** Called first for every request received (runtime/app-entry.ts); none for the metrics port. */
-  observe?: RequestObserver;
+  fetch: (request: Request, env: AppBindings) => Response | Promise<Response>;
+  /**
+   * The app's request observer (runtime/app.ts), for the requests the server answers itself;
+   * the app observes the others. None for the metrics port.
+   */
+  observer?: RequestObserver;
 }
 
 export function startServer(app: ServedApp, options: { port: number; host: string }): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
-    // The adapter types its env with Node's base classes; this server creates the subclasses below.
-    const fetch = app.fetch as Parameters<typeof getRequestListener>[0];
+    const observer = app.observer;
+    // The node adapter's env, { incoming, outgoing }, gets the exchange the app's observation uses.
+    const fetch = ((request: Request, env: { incoming: CountingRequest; outgoing: ObservedResponse } & AppBindings) => {
+      if (observer) env.exchange = new NodeExchange(env.incoming, env.outgoing);
+      return app.fetch(request, env);
+    }) as unknown as Parameters<typeof getRequestListener>[0];
+    // The request the adapter is busy with: its errorHandler (below) is called synchronously
+    // from inside the listener call and is only given the error.
+    let current: { request: CountingRequest; response: ObservedResponse } | undefined;
     // errorHandler: a request the adapter cannot turn into a Request (a backslash in the path,
-    // `*`, a bad Host header), or a fetch that fails outright.
-    const listener = getRequestListener(fetch, { hostname: options.host, errorHandler: answerRequestError });
-    const observe = app.observe;
-    // The request and response classes count body bytes and carry the observation.
+    // `*`, a bad Host header), or a fetch that fails outright. It never reached the app.
+    const errorHandler = (error: unknown) => {
+      if (observer && current) observeWithoutApp(observer, current.request, current.response);
+      return answerRequestError(error);
+    };
+    const listener = getRequestListener(fetch, { hostname: options.host, errorHandler });
+    // The request and response classes count body bytes and put the request id on the answer.
     const classes = { IncomingMessage: CountingRequest, ServerResponse: ObservedResponse };
     const server = createServer({ requireHostHeader: false, ...classes }, (request, response) => {
-      observe?.(request, response);
       // Node's own check would answer an empty 400; this one answers in JSON (RFC 9112 §3.2).
       if (request.headers.host === undefined && request.httpVersion === '1.1') {
+        if (observer) observeWithoutApp(observer, request, response);
         return answerWithoutApp(response, 400, 'bad_request', 'HTTP/1.1 requests need a Host header.');
       }
-      return listener(request, response);
+      current = { request, response };
+      const handled = listener(request, response);
+      current = undefined;
+      return handled;
     });
     // Expect: anything but 100-continue.
     server.on('checkExpectation', (request: CountingRequest, response: ObservedResponse) => {
-      observe?.(request, response);
+      if (observer) observeWithoutApp(observer, request, response);
       answerWithoutApp(response, 417, 'expectation_failed', 'Only Expect: 100-continue is supported.');
     });
-    server.on('clientError', (error: Error & { code?: string }, socket: ConnectionSocket) => answerClientError(error, socket, observe));
+    server.on('clientError', (error: Error & { code?: string }, socket: ConnectionSocket) => answerClientError(error, socket, observer));
     // CONNECT is for proxies; without a listener Node would drop the connection unanswered.
     server.on('connect', (_request: IncomingMessage, socket: Socket) =>
       writeRawResponse(socket, 400, errorEnvelope('bad_request', 'CONNECT is not supported: this is not a proxy.')),
@@ -121,6 +138,20 @@ function drainConnections(server: Server, connections: ReadonlySet<ConnectionSoc
   }
 }
 
+/** A request the server answers itself, observed like the app's (no route: UNMATCHED). */
+function observeWithoutApp(observer: RequestObserver, request: CountingRequest, response: ObservedResponse): void {
+  const requestId = request.headers['x-request-id'];
+  const observation = observer.begin({
+    method: request.method ?? '',
+    target: request.url ?? '/',
+    remoteAddress: request.socket.remoteAddress ?? '',
+    userAgent: request.headers['user-agent'],
+    requestId: typeof requestId === 'string' ? requestId : undefined,
+  });
+  observation.path = UNMATCHED;
+  trackResponse(observation, response);
+}
+
 function answerWithoutApp(response: ServerResponse, status: number, code: string, message: string): void {
   const body = errorEnvelope(code, message);
   response.writeHead(status, {
@@ -145,7 +176,7 @@ function answerRequestError(error: unknown): Response {
  * to the socket, under the same conditions as Node's own (nothing of another response sent),
  * and the observer counts and logs it like any other answer.
  */
-function answerClientError(error: Error & { code?: string }, socket: ConnectionSocket, observe: RequestObserver | undefined): void {
+function answerClientError(error: Error & { code?: string }, socket: ConnectionSocket, observer: RequestObserver | undefined): void {
   const current = socket._httpMessage;
   if (error.code === 'ECONNRESET' || !socket.writable || current?.headersSent) {
     socket.destroy();
@@ -153,7 +184,7 @@ function answerClientError(error: Error & { code?: string }, socket: ConnectionS
   }
   const { status, code } = CLIENT_ERRORS[error.code ?? ''] ?? { status: 400, code: 'bad_request' };
   const body = errorEnvelope(code, `${STATUS_CODES[status]}: the request could not be read.`);
-  const requestId = observe?.unreadable({ status, remoteAddress: socket.remoteAddress, responseBytes: Buffer.byteLength(body), reason: error.code });
+  const requestId = observer?.unreadable({ status, remoteAddress: socket.remoteAddress, responseBytes: Buffer.byteLength(body), reason: error.code });
   writeRawResponse(socket, status, body, requestId);
 }
 

@@ -1,10 +1,10 @@
-import type { OpenAPIHono } from '@hono/zod-openapi';
 import { systemClock, type Clock } from '../lib/clock.ts';
 import type { Config } from '../lib/config.ts';
 import { createDatabase, ensureIndexes, type Database } from '../lib/db.ts';
 import type { AnyServiceFunction, ProcessServices } from '../lib/function.ts';
 import { KeyedLock } from '../lib/keyed-lock.ts';
-import { Logger } from '../lib/logging/logger.ts';
+import type { Logger } from '../lib/logging/logger.ts';
+import { createServiceLogger } from '../lib/logging/service-logger.ts';
 import { readBuildInfo } from '../lib/metrics/build-info.ts';
 import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
@@ -12,9 +12,7 @@ import { createMetrics, type Metrics, type MetricsOptions } from '../lib/metrics
 import { registerSyncMetrics } from '../lib/metrics/sync-metrics.ts';
 import { createSyncDeps, type CreateSyncDepsOptions } from '../lib/sync/deps.ts';
 import { createSyncTask, type SyncTask } from '../lib/sync/task.ts';
-import type { InstrumentedApp } from './app-entry.ts';
-import { createApp } from './app.ts';
-import type { AppEnv } from './env.ts';
+import { createApp, type AppOptions, type ObservedApp } from './app.ts';
 import { startScheduler, type Scheduler } from './scheduler.ts';
 
 /**
@@ -36,6 +34,8 @@ export interface ServiceOverrides {
   functions?: AnyServiceFunction[];
   /** app_build_info's version; APP_VERSION (the image's VERSION build argument), else package.json's, by default. */
   version?: string;
+  /** Where the app does not run on the Node server: how it finds the client's address (runtime/adapters/). */
+  peerAddress?: AppOptions['peerAddress'];
 }
 
 export interface Service {
@@ -50,7 +50,7 @@ export interface Service {
   sync: SyncTask;
   services: ProcessServices;
   /** The HTTP API; /metrics is served here too unless METRICS_PORT is set. */
-  app: InstrumentedApp<OpenAPIHono<AppEnv>>;
+  app: ObservedApp;
   /** Creates the missing indexes, retrying while the database is unreachable (the API answers 503 meanwhile). */
   prepareDatabase(): Promise<void>;
   /** Runs the sync on SYNC_SCHEDULE until the service closes. */
@@ -62,12 +62,12 @@ export interface Service {
 }
 
 export function createService(config: Config, overrides: ServiceOverrides = {}): Service {
-  const log = overrides.log ?? new Logger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+  // The image's VERSION build argument and the task's SERVICE_INSTANCE (lib/metrics/build-info.ts).
+  const build = readBuildInfo();
+  const log = overrides.log ?? createServiceLogger(config, build.instance);
   const clock = overrides.clock ?? systemClock;
   const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
 
-  // The image's VERSION build argument and the task's SERVICE_INSTANCE (lib/metrics/build-info.ts).
-  const build = readBuildInfo();
   const version = overrides.version ?? build.version;
   const metrics = createMetrics({
     version,
@@ -89,6 +89,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     metrics,
     metricsOnOwnPort: config.METRICS_PORT !== undefined,
     functions: overrides.functions,
+    peerAddress: overrides.peerAddress,
   });
 
   let closing = false;
@@ -118,6 +119,8 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     },
     startScheduler() {
       scheduler ??= startScheduler({ schedule: config.SYNC_SCHEDULE, deadlineMs: config.SYNC_DEADLINE, log, run: () => sync.run('schedule') });
+      const { nextRun } = scheduler;
+      sync.setNextRun(() => nextRun());
       return scheduler;
     },
     async stopSync(graceMs) {

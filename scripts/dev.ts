@@ -43,6 +43,9 @@ if (!env.API_TOKENS && !env.API_TOKENS_FILE) {
   );
 }
 
+// People at a terminal read tslog's pretty output; piped or redirected, the log stays logfmt.
+if (!env.LOG_FORMAT && process.stdout.isTTY) env.LOG_FORMAT = 'pretty';
+
 const service = spawn(process.execPath, [`${root}runtime/main.ts`], { env, stdio: 'inherit' });
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => service.kill(signal));

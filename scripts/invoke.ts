@@ -8,6 +8,7 @@ import { ensureIndexes } from '../lib/db.ts';
 import { Logger } from '../lib/logging/logger.ts';
 import { allFunctions, findFunction } from '../runtime/functions.ts';
 import { createService } from '../runtime/service.ts';
+import { syncProgressReporter } from './lib/sync-progress.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from './lib/embedded-mongo.ts';
 
 /**
@@ -25,7 +26,8 @@ examples:
   npm run invoke -- create-repo --body '{"owner":"honojs","name":"hono","tags":["web"]}'
   npm run invoke -- get-repo owner=honojs name=hono
   npm run invoke -- update-repo owner=honojs name=hono --header 'If-Match: "1"' --body '{"notes":"ok"}'
-  npm run invoke -- sync                  # one sync run against UPSTREAM_URL (default GitHub), prints its summary`;
+  npm run invoke -- sync                  # one sync run against UPSTREAM_URL (default GitHub): progress, then its summary
+  npm run invoke -- get-sync-run id=4f0c1d2e3a4b`;
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -74,7 +76,9 @@ try {
   throw error;
 }
 // Logs go to stderr so that stdout carries only the response.
-const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(line) });
+// On a terminal a log line first clears the sync's progress bar, which is redrawn after it.
+const clearBar = process.stderr.isTTY ? '\r\x1b[K' : '';
+const log = new Logger({ level: config.LOG_LEVEL, write: (line) => process.stderr.write(clearBar + line) });
 const service = createService({ ...config, METRICS_PORT: undefined }, { log, functions: [fn], metrics: { runtime: false } });
 try {
   await ensureIndexes(service.db).catch(() => {}); // an unreachable database is reported by the handler (503) or the run
@@ -94,15 +98,19 @@ async function invokeHandler(): Promise<number> {
 
 /**
  * `sync` runs the sync task itself, not its HTTP trigger (which only starts a run): progress
- * on stderr while it runs, then the summary on stdout. 0 for any run that happened (its
- * outcome says how it went), 1 when it was skipped or the database failed.
+ * on stderr while it runs (a bar on a terminal, plain lines otherwise), then the summary on
+ * stdout. 0 for any run that happened (its outcome says how it went), 1 when it was skipped
+ * or the database failed.
  */
 async function runSyncTask(): Promise<number> {
+  const progress = syncProgressReporter();
   try {
-    const summary = await service.sync.run('invoke');
+    const summary = await service.sync.run('invoke', { onProgress: progress.update });
+    progress.end();
     console.log(JSON.stringify(summary, null, 2));
     return summary.outcome === 'skipped' ? 1 : 0;
   } catch (error) {
+    progress.end();
     console.error(`sync failed: ${error instanceof Error ? error.message : String(error)}`);
     return 1;
   }

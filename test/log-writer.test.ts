@@ -27,6 +27,15 @@ describe('the stdout writer', () => {
     }
   });
 
+  it('writes a WARN line, and everything queued before it, before the call returns: a SIGKILL right after loses nothing', () => {
+    const result = run('killed');
+    expect(result.signal).toBe('SIGKILL');
+    expect(parseLogfmt(result.stdout.trim().split('\n')).map((r) => [r.lvl, r.msg])).toEqual([
+      ['INFO', 'waiting'],
+      ['WARN', 'a problem'],
+    ]);
+  });
+
   it('keeps every line whole and in order across many buffers, including one too long to share a buffer', () => {
     const result = run('volume');
     expect(result.status).toBe(0);

@@ -2,7 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { ofetch } from 'ofetch';
 import type { RepoStats } from '../repos/model.ts';
 import { backoffDelay, DEFAULT_BACKOFF, requestedWait, type BackoffOptions } from './backoff.ts';
-import { RateLimitBudget, type RateLimitSnapshot } from './rate-limit.ts';
+import { RateLimitBudget, type RateLimitSnapshot, type SpendReceipt } from './rate-limit.ts';
 import { githubRepoSchema, toRepoStats } from './repo-schema.ts';
 
 /**
@@ -14,7 +14,9 @@ import { githubRepoSchema, toRepoStats } from './repo-schema.ts';
  *   not_modified  304: the stored stats are current
  *   gone          404, 410 or 451: the repository is no longer there (keep it, flag it)
  *   failed        reason: rate_limited | server_error | network | timeout (after retries),
- *                 invalid_response (a 200 whose body is not a repository), http_error
+ *                 unreachable (the host does not resolve or refuses the connection: the
+ *                 request never left, so it is not retried, spends no budget and is not
+ *                 paced; retrying cannot help within a run), invalid_response (a 200 whose body is not a repository), http_error
  *                 (any other status, not retried), budget_exhausted (nothing was sent: the
  *                 budget allows no request before `retryAt`), aborted (the caller's signal)
  *
@@ -30,7 +32,7 @@ import { githubRepoSchema, toRepoStats } from './repo-schema.ts';
  * metrics can never break a sync.
  */
 export type RetryReason = 'rate_limited' | 'server_error' | 'network' | 'timeout';
-export type FailureReason = RetryReason | 'invalid_response' | 'http_error' | 'budget_exhausted' | 'aborted';
+export type FailureReason = RetryReason | 'unreachable' | 'invalid_response' | 'http_error' | 'budget_exhausted' | 'aborted';
 
 export type FetchRepoResult =
   | { kind: 'ok'; stats: RepoStats; etag: string | null; owner: string; name: string; attempts: number }
@@ -166,21 +168,25 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
   };
 
   /** Waits for the budget's next slot and spends it; or says why not. */
-  async function takeSlot(signal: AbortSignal | undefined, deadline: number): Promise<true | { reason: 'budget_exhausted' | 'aborted'; retryAt?: number }> {
+  async function takeSlot(signal: AbortSignal | undefined, deadline: number): Promise<SpendReceipt | { reason: 'budget_exhausted' | 'aborted'; retryAt?: number }> {
     for (;;) {
       if (signal?.aborted) return { reason: 'aborted' };
       const current = now();
       const at = pace ? budget.nextSlot(current) : budget.availableAt(current);
-      if (at <= current) {
-        budget.spend(current);
-        return true;
-      }
+      if (at <= current) return budget.spend(current);
       if (at - current > maxWaitMs || at > deadline) return { reason: 'budget_exhausted', retryAt: at };
       if (!(await wait(at - current, signal))) return { reason: 'aborted' };
     }
   }
 
-  async function attempt(owner: string, name: string, etag: string | null, attemptNo: number, signal: AbortSignal | undefined): Promise<Attempt> {
+  async function attempt(
+    owner: string,
+    name: string,
+    etag: string | null,
+    attemptNo: number,
+    signal: AbortSignal | undefined,
+    receipt: SpendReceipt,
+  ): Promise<Attempt> {
     const headers = etag ? { ...baseHeaders, 'if-none-match': etag } : baseHeaders;
     const timeout = AbortSignal.timeout(timeoutMs);
     const started = performance.now();
@@ -198,8 +204,14 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
         signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
       });
     } catch (error) {
-      budget.settle(null, now());
       const durationMs = performance.now() - started;
+      if (!timeout.aborted && !signal?.aborted && neverSent(error)) {
+        budget.refund(receipt);
+        const message = describe(error);
+        emit(hooks.onRequestError, { ...event, durationMs, reason: 'network', message });
+        return { final: failed('unreachable', message, attemptNo) };
+      }
+      budget.settle(null, now());
       if (signal?.aborted) return { final: failed('aborted', 'the caller aborted the request', attemptNo) };
       const reason = timeout.aborted ? 'timeout' : 'network';
       const message = reason === 'timeout' ? `no complete answer within ${timeoutMs} ms` : describe(error);
@@ -234,14 +246,14 @@ export function createGitHubClient(options: GitHubClientOptions = {}): GitHubCli
     let last: Failed | null = null;
     for (;;) {
       const slot = await takeSlot(signal, deadline);
-      if (slot !== true) {
+      if ('reason' in slot) {
         if (slot.reason === 'aborted') return failed('aborted', 'the caller aborted the request', attempts);
         // Having tried already, the upstream's failure is the story; the budget only ended the retries.
         if (last) return { ...last, retryAt: slot.retryAt };
         return { ...failed('budget_exhausted', 'the rate-limit budget allows no request now', 0), retryAt: slot.retryAt };
       }
       attempts++;
-      const outcome = await attempt(owner, name, etag, attempts, signal);
+      const outcome = await attempt(owner, name, etag, attempts, signal, slot);
       if ('final' in outcome) return outcome.final;
 
       last = { ...failed(outcome.retry, outcome.message, attempts), ...(outcome.status !== undefined && { status: outcome.status }) };
@@ -274,6 +286,22 @@ function parseRepo(body: string, etag: string | null, attempts: number): FetchRe
   }
   const repo = parsed.data;
   return { kind: 'ok', stats: toRepoStats(repo), etag, owner: repo.owner.login, name: repo.name, attempts };
+}
+
+/**
+ * Errors raised before a request could leave: the name does not resolve, or nothing accepts
+ * the connection. The upstream never saw the request.
+ */
+const NEVER_SENT = new Set(['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL', 'UND_ERR_CONNECT_TIMEOUT']);
+
+function neverSent(error: unknown): boolean {
+  let current: unknown = error;
+  for (let depth = 0; current instanceof Error && depth < 5; depth++) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && NEVER_SENT.has(code)) return true;
+    current = current.cause;
+  }
+  return false;
 }
 
 /** The innermost cause, e.g. "ECONNRESET" or "ECONNREFUSED", rather than "fetch failed". */

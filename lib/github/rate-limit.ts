@@ -74,6 +74,12 @@ export interface BudgetState {
   confirmed: boolean;
 }
 
+/** What `refund` needs to undo one `spend`. */
+export interface SpendReceipt {
+  previousSpentAt: number;
+  resetAt: number;
+}
+
 export class RateLimitBudget {
   readonly #now: () => number;
   readonly #windowMs: number;
@@ -140,13 +146,31 @@ export class RateLimitBudget {
     return this.availableAt(now) <= now;
   }
 
-  /** A request is being sent: count it now, before its answer, so concurrent callers see it. */
-  spend(now: number = this.#now()): void {
+  /**
+   * A request is being sent: count it now, before its answer, so concurrent callers see it.
+   * Returns a receipt for `refund`.
+   */
+  spend(now: number = this.#now()): SpendReceipt {
     this.#roll(now);
+    const receipt = { previousSpentAt: this.#lastSpentAt, resetAt: this.#resetAt };
     this.#remaining = Math.max(0, this.#remaining - 1);
     this.#inFlight++;
     this.#spent++;
     this.#lastSpentAt = now;
+    return receipt;
+  }
+
+  /**
+   * The request never reached the upstream (its host did not resolve, the connection was
+   * refused): it cost nothing there, so it is given back, and the pacing goes on as if it
+   * had not been sent.
+   */
+  refund(receipt: SpendReceipt): void {
+    this.#inFlight = Math.max(0, this.#inFlight - 1);
+    this.#spent = Math.max(0, this.#spent - 1);
+    if (receipt.resetAt !== this.#resetAt) return; // a new window since: nothing of it was spent
+    this.#remaining = Math.min(this.#limit, this.#remaining + 1);
+    this.#lastSpentAt = receipt.previousSpentAt;
   }
 
   /**

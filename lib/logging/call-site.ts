@@ -2,7 +2,8 @@ import { fileURLToPath } from 'node:url';
 
 /**
  * The file and line of the code that called the logger, read from V8's structured call
- * sites: one frame captured, never a stack string formatted and parsed. Node runs the
+ * sites: a few frames captured, never a stack string formatted and parsed (tslog's own
+ * `stack.capture` does that, at 20 µs and more per line: docs/logging.md). Node runs the
  * TypeScript sources with their types blanked out, so the line is the .ts source line.
  */
 export interface CallSite {
@@ -13,6 +14,7 @@ export interface CallSite {
 }
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+const LOGGING_DIR = fileURLToPath(new URL('./', import.meta.url));
 const relativeNames = new Map<string, string>();
 
 function relativeName(fileName: string): string {
@@ -28,18 +30,26 @@ function relativeName(fileName: string): string {
 const returnFrames = (_error: Error, frames: NodeJS.CallSite[]) => frames;
 const UNKNOWN: CallSite = { file: 'unknown', line: 0 };
 
-/** The call site of whoever called `below` (a public logging method). */
-export function callSiteOf(below: (...args: never[]) => unknown): CallSite {
+/** Frames of the logging machinery itself: this folder and tslog. */
+const isLoggingFrame = (fileName: string) => fileName.includes(LOGGING_DIR) || fileName.includes('/node_modules/tslog/');
+
+/**
+ * The first caller outside the logging machinery, looking at most `depth` frames above
+ * `below` (the function asking, left out with everything it called).
+ */
+export function callSiteOutsideLogging(below: (...args: never[]) => unknown, depth = 8): CallSite {
   const limit = Error.stackTraceLimit;
   const prepare = Error.prepareStackTrace;
-  Error.stackTraceLimit = 1;
+  Error.stackTraceLimit = depth;
   Error.prepareStackTrace = returnFrames;
   const holder: { stack?: NodeJS.CallSite[] } = {};
   Error.captureStackTrace(holder, below);
-  const frame = holder.stack?.[0];
+  const frames = holder.stack ?? [];
   Error.prepareStackTrace = prepare;
   Error.stackTraceLimit = limit;
-  const fileName = frame?.getFileName();
-  if (!frame || !fileName) return UNKNOWN;
-  return { file: relativeName(fileName), line: frame.getLineNumber() ?? 0 };
+  for (const frame of frames) {
+    const fileName = frame.getFileName();
+    if (fileName && !isLoggingFrame(fileName)) return { file: relativeName(fileName), line: frame.getLineNumber() ?? 0 };
+  }
+  return UNKNOWN;
 }

@@ -1,22 +1,26 @@
-import { threadId } from 'node:worker_threads';
-import { callSiteOf, type CallSite } from './call-site.ts';
-import { encodeFields, encodeText, jsonFields } from './encode-fields.ts';
-import { encodeValue, type FieldValue, type Fields } from './logfmt.ts';
-import { redactText } from './redact.ts';
-import { createStdoutWriter } from './stdout-writer.ts';
+import type { Logger as TsLogger } from 'tslog';
+import { callSiteOutsideLogging, type CallSite } from './call-site.ts';
+import { encodeFields } from './encode-fields.ts';
+import { cachedTimestamp, jsonLine, lineHead, logfmtLine } from './line-format.ts';
+import type { FieldValue, Fields } from './logfmt.ts';
+import { stdoutWriter, type LineWriter } from './stdout-writer.ts';
+import { createTsLogger, LEVEL_ID, type Format, type TsRecord } from './tslog-setup.ts';
 
 /**
- * The service's logger. Every line starts with the design's keys in the design's order,
+ * The service's logger: a tslog Logger (lib/logging/tslog-setup.ts) behind the project's
+ * small API. Every line starts with the design's keys in the design's order,
  * `tsp lvl proc file line msg`, then custom key=value fields: those bound to a child logger
- * (request_id, run_id...) and those given with the call. `LOG_FORMAT=json` writes the same
- * fields as one JSON object per line.
+ * (tslog sub-loggers: request_id, run_id...) and those given with the call.
+ * `LOG_FORMAT=json` writes the same fields as one JSON object per line; `LOG_FORMAT=pretty` is
+ * tslog's own output for people at a terminal.
+ *
+ * Lines at WARN and above are written before the call returns; INFO and DEBUG lines wait up to
+ * 20 ms in a buffer (docs/logging.md says what a SIGKILL can lose).
  */
 export type Level = 'debug' | 'info' | 'warn' | 'error';
-export type LogFormat = 'logfmt' | 'json';
+export type LogFormat = Format;
 export type { CallSite, Fields, FieldValue };
 
-const NO_SITE: CallSite = { file: '', line: 0 };
-const SEVERITY: Record<Level, number> = { debug: 10, info: 20, warn: 30, error: 40 };
 const LEVEL_NAME: Record<Level, string> = { debug: 'DEBUG', info: 'INFO', warn: 'WARN', error: 'ERROR' };
 
 export interface LoggerOptions {
@@ -27,133 +31,105 @@ export interface LoggerOptions {
   /** File and line of the caller; on by default. */
   callSite?: boolean;
   now?: () => Date;
+  /** Fields on every line of this logger and its children (the replica's `task`). */
+  fields?: Fields;
 }
 
-interface Core {
-  minSeverity: number;
+/** What a root logger and its children share. */
+interface Shared {
   format: LogFormat;
-  write: (line: string) => void;
-  callSite: boolean;
-  timestamp: () => string;
-  /** ` lvl=INFO proc=pid:thread ` per level, the same on every line. */
-  levelAndProc: Record<Level, string>;
-  proc: string;
-}
-
-let stdoutWriter: ((line: string) => void) | undefined;
-const writeStdout = (line: string) => (stdoutWriter ??= createStdoutWriter())(line);
-
-/** The current time in ISO form, formatted once per millisecond however many lines share it. */
-function cachedTimestamp(): () => string {
-  let lastMs = -1;
-  let last = '';
-  return () => {
-    const ms = Date.now();
-    if (ms !== lastMs) {
-      lastMs = ms;
-      last = new Date(ms).toISOString();
-    }
-    return last;
-  };
+  minLevel: number;
+  writer: LineWriter;
+  timestamp: (date?: Date) => string;
+  now: (() => Date) | undefined;
 }
 
 export class Logger {
-  readonly #core: Core;
-  /** Bound fields as given (masked when written); pre-encoded once for logfmt so each line only concatenates. */
+  readonly #ts: TsLogger<TsRecord>;
+  readonly #shared: Shared;
+  /** Bound fields as given, and encoded once for the fast path (logFrom). */
   readonly #bound: Fields;
   readonly #boundLogfmt: string;
 
-  constructor(options: LoggerOptions = {}, bound: Fields = {}, core?: Core) {
-    this.#core = core ?? newCore(options);
-    this.#bound = bound;
-    this.#boundLogfmt = encodeFields(bound);
+  constructor(options: LoggerOptions = {}, parent?: { ts: TsLogger<TsRecord>; shared: Shared; bound: Fields }) {
+    if (parent) {
+      this.#ts = parent.ts;
+      this.#shared = parent.shared;
+      this.#bound = parent.bound;
+    } else {
+      const write = options.write;
+      const writer: LineWriter = write ? { write, flush() {} } : stdoutWriter();
+      const format = options.format ?? 'logfmt';
+      const minLevel = LEVEL_ID[options.level ?? 'info'];
+      this.#shared = { format, minLevel, writer, timestamp: cachedTimestamp(), now: options.now };
+      this.#bound = options.fields ?? {};
+      this.#ts = createTsLogger({ format, minLevel, writer, callSite: options.callSite ?? true, now: options.now, bindings: options.fields });
+    }
+    this.#boundLogfmt = encodeFields(this.#bound);
   }
 
-  /** A logger whose every line carries these fields as well. */
+  /** A logger whose every line carries these fields as well (a tslog sub-logger with them bound). */
   child(fields: Fields): Logger {
-    return new Logger({}, { ...this.#bound, ...fields }, this.#core);
+    return new Logger({}, { ts: this.#ts.getSubLogger({ bindings: fields }), shared: this.#shared, bound: { ...this.#bound, ...fields } });
   }
 
   isEnabled(level: Level): boolean {
-    return SEVERITY[level] >= this.#core.minSeverity;
+    return LEVEL_ID[level] >= this.#shared.minLevel;
   }
 
   debug(msg: string, fields?: Fields): void {
-    if (SEVERITY.debug >= this.#core.minSeverity) this.#emit('debug', msg, fields, this.debug);
+    this.#ts.debug(msg, fields ?? {});
   }
 
   info(msg: string, fields?: Fields): void {
-    if (SEVERITY.info >= this.#core.minSeverity) this.#emit('info', msg, fields, this.info);
+    this.#ts.info(msg, fields ?? {});
   }
 
   warn(msg: string, fields?: Fields): void {
-    if (SEVERITY.warn >= this.#core.minSeverity) this.#emit('warn', msg, fields, this.warn);
+    this.#ts.warn(msg, fields ?? {});
   }
 
   error(msg: string, fields?: Fields): void {
-    if (SEVERITY.error >= this.#core.minSeverity) this.#emit('error', msg, fields, this.error);
+    this.#ts.error(msg, fields ?? {});
+  }
+
+  /** Writes out every waiting line now (a FaaS invocation does before it returns). */
+  flush(): void {
+    this.#shared.writer.flush();
   }
 
   /**
-   * For a line written from one place on every request: pass back the call site this returns
-   * and the next call skips looking it up again. The first call finds it like any other.
+   * The fast path, for the one line written on every request (the access line) and nothing
+   * else: the same line, in the same format and to the same writer as through tslog, without
+   * tslog's per-call record building, masking and sub-logger (measured in docs/performance.md).
+   * Its fields are the observation's own (the URL already masked); text is still masked as it
+   * is encoded. Pass back the call site this returns: it is looked up on the first call only.
    */
-  logFrom(site: CallSite | undefined, level: Level, msg: string, fields?: Fields): CallSite | undefined {
-    if (SEVERITY[level] < this.#core.minSeverity) return site;
-    return this.#emit(level, msg, fields, this.logFrom, site);
-  }
-
-  #emit(
-    level: Level,
-    msg: string,
-    fields: Fields | undefined,
-    method: (...args: never[]) => unknown,
-    knownSite?: CallSite,
-  ): CallSite {
-    const core = this.#core;
-    const site: CallSite = knownSite ?? (core.callSite ? callSiteOf(method) : NO_SITE);
-    if (core.format === 'json') {
-      const record = { tsp: core.timestamp(), lvl: LEVEL_NAME[level], proc: core.proc, file: site.file, line: site.line, msg: redactText(msg) };
-      jsonFields(this.#bound, record);
-      if (fields) jsonFields(fields, record);
-      core.write(`${JSON.stringify(record)}\n`);
+  logFrom(site: CallSite | undefined, level: Level, msg: string, fields: Fields): CallSite | undefined {
+    const shared = this.#shared;
+    if (LEVEL_ID[level] < shared.minLevel) return site;
+    if (shared.format === 'pretty') {
+      this[level](msg, fields);
       return site;
     }
-    // A line written from one known place (logFrom) has the same head each time: built once.
-    const head = knownSite ? cachedHead(knownSite, level, msg, core) : lineHead(site, level, msg, core);
-    let line = `tsp=${core.timestamp()}${head}${this.#boundLogfmt}`;
-    if (fields) line += encodeFields(fields);
-    core.write(`${line}\n`);
+    site ??= callSiteOutsideLogging(this.logFrom, 1);
+    const tsp = shared.timestamp(shared.now?.());
+    const lvl = LEVEL_NAME[level];
+    const line =
+      shared.format === 'json'
+        ? jsonLine({ tsp, lvl, file: site.file, line: site.line, msg, bound: this.#bound, fields })
+        : logfmtLine({ tsp, lvl, file: site.file, line: site.line, msg, boundLogfmt: this.#boundLogfmt, fields }, cachedHead(site, lvl, msg));
+    shared.writer.write(line);
+    if (LEVEL_ID[level] >= LEVEL_ID.warn) shared.writer.flush();
     return site;
   }
 }
 
-/** What a root logger and all its children share; worked out once, not per child. */
-function newCore(options: LoggerOptions): Core {
-  const proc = `${process.pid}:${threadId}`;
-  const now = options.now;
-  const levelAndProc = {} as Record<Level, string>;
-  for (const level of Object.keys(LEVEL_NAME) as Level[]) levelAndProc[level] = ` lvl=${LEVEL_NAME[level]} proc=${proc} `;
-  return {
-    minSeverity: SEVERITY[options.level ?? 'info'],
-    format: options.format ?? 'logfmt',
-    write: options.write ?? writeStdout,
-    callSite: options.callSite ?? true,
-    timestamp: now ? () => now().toISOString() : cachedTimestamp(),
-    levelAndProc,
-    proc,
-  };
-}
-
-/** Everything after the timestamp up to the custom fields: ` lvl=.. proc=.. file=.. line=.. msg=..`. */
-function lineHead(site: CallSite, level: Level, msg: string, core: Core): string {
-  return `${core.levelAndProc[level]}file=${encodeValue(site.file)} line=${site.line} msg=${encodeText(msg)}`;
-}
-
-function cachedHead(site: CallSite, level: Level, msg: string, core: Core): string {
+/** A line written from one known place has the same head each time: built once per level and message. */
+function cachedHead(site: CallSite, lvl: string, msg: string): string {
   const heads = (site.heads ??= {});
-  let cached = heads[level];
-  if (cached?.msg !== msg) heads[level] = cached = { msg, head: lineHead(site, level, msg, core) };
+  let cached = heads[lvl];
+  if (cached?.msg !== msg) heads[lvl] = cached = { msg, head: lineHead(lvl, site.file, site.line, msg) };
   return cached.head;
 }
 

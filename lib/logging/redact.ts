@@ -26,3 +26,35 @@ export function redactText(text: string): string {
   if (!MAYBE_SECRET.test(text)) return text;
   return text.replace(URL_CREDENTIALS, `$1${MASK}@`).replace(BEARER, `$1 ${MASK}`);
 }
+
+/**
+ * The same rules as tslog mask settings (lib/logging/tslog-setup.ts): values of these keys
+ * (any case) replaced whole, and the secret part of credentials in URLs and of Bearer/Basic
+ * values cut out of every string. tslog matches keys by name, so the names are listed; the
+ * line formats then mask any other key that merely contains one of the words.
+ */
+export const SECRET_KEY_NAMES = [
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'set-cookie',
+  'token',
+  'access_token',
+  'refresh_token',
+  'github_token',
+  'api_token',
+  'api_tokens',
+  'password',
+  'passwd',
+  'secret',
+  'client_secret',
+  'api_key',
+  'api-key',
+  'apikey',
+  'credential',
+  'credentials',
+];
+export const SECRET_VALUE_PATTERNS = [
+  /(?<=[a-z][a-z0-9+.-]*:\/\/)[^/\s@]*(?=@)/gi,
+  /(?<=\b(?:bearer|basic)\s+)[A-Za-z0-9._~+/=-]+/gi,
+];

@@ -1,11 +1,12 @@
 import { Counter, Gauge, Histogram, type Registry, type RegistryContentType } from 'prom-client';
 import type { GitHubClientHooks, RequestErrorEvent, ResponseEvent, RetryEvent } from '../github/client.ts';
 import type { SyncObserver } from '../sync/deps.ts';
-import { recordResults, syncOutcomes, type SyncSummary } from '../sync/summary.ts';
+import type { RunProgress } from '../sync/run-store.ts';
+import { recordResults, syncOutcomes, type RecordResult, type SyncSummary } from '../sync/summary.ts';
 
 /**
- * The sync's and the upstream's metrics, fed by the sync run (runFinished, leaseHeld) and by
- * the GitHub client's hooks. Names and labels are what monitoring/ (dashboards, alert rules)
+ * The sync's and the upstream's metrics, fed by the sync run (runFinished, leaseHeld, and as
+ * it goes: recordVisited, progress) and by the GitHub client's hooks. Names and labels are what monitoring/ (dashboards, alert rules)
  * query. Every label value is bounded: outcomes, results and retry reasons are fixed lists,
  * status_code an HTTP status or "network"/"timeout".
  *
@@ -80,6 +81,16 @@ export function registerSyncMetrics(registry: Registry<RegistryContentType>): Sy
     registers,
   });
   const leaseHeld = new Gauge({ name: 'sync_lease_held', help: '1 while this process holds the sync lease, else 0.', registers });
+  const reposDone = new Gauge({
+    name: 'sync_run_repos_done',
+    help: 'Repositories the sync run going in this process has visited so far; 0 when none is going.',
+    registers,
+  });
+  const reposDue = new Gauge({
+    name: 'sync_run_repos_due',
+    help: 'Repositories the sync run going in this process has to visit (tracked when it started); 0 when none is going.',
+    registers,
+  });
 
   // Every known series exists from the start, so increase() sees their first step.
   for (const outcome of syncOutcomes) runs.inc({ outcome }, 0);
@@ -112,13 +123,16 @@ export function registerSyncMetrics(registry: Registry<RegistryContentType>): Sy
     leaseHeld(held) {
       leaseHeld.set(held ? 1 : 0);
     },
+    recordVisited(result: RecordResult) {
+      records.inc({ result });
+    },
+    progress(progress: RunProgress | null) {
+      reposDone.set(progress?.done ?? 0);
+      reposDue.set(progress?.due ?? 0);
+    },
     runFinished(summary: SyncSummary) {
       runs.inc({ outcome: summary.outcome });
       if (summary.outcome === 'skipped') return;
-      for (const result of recordResults) {
-        const n = summary.counts[result];
-        if (n > 0) records.inc({ result }, n);
-      }
       const endedAt = (Date.parse(summary.startedAt) + summary.durationMs) / 1000;
       duration.observe(summary.durationMs / 1000);
       lastRun.set(endedAt);

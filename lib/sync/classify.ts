@@ -14,6 +14,8 @@ import type { RecordResult, StopReason } from './summary.ts';
  *                         was flagged gone is back: status ok, version+1
  *   404/410/451           gone: status gone, stats kept, version+1; no write if already gone
  *   network/5xx/timeout   failed, nothing written, and the run stops: the upstream is down
+ *   unreachable           failed, nothing written, the run stops at once: the host does not
+ *                         resolve or refuses connections, which no retry within the run fixes
  *   403/429 after retries failed, nothing written, the run stops: rate limited
  *   other failures        failed, nothing written, the run goes on
  *   budget exhausted      nothing sent, nothing counted; the run stops and leaves the rest
@@ -94,6 +96,8 @@ export function classify(doc: RepoDocument, answer: FetchRepoResult, context: Cl
           return { result: 'failed', write: null, confirmed: false, stop: 'upstream_down' };
         case 'rate_limited':
           return { result: 'failed', write: null, confirmed: false, stop: 'rate_limited' };
+        case 'unreachable':
+          return { result: 'failed', write: null, confirmed: false, stop: 'upstream_unreachable' };
         case 'invalid_response':
         case 'http_error':
           return { result: 'failed', write: null, confirmed: false, stop: null };

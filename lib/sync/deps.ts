@@ -5,7 +5,8 @@ import { createGitHubClient, type GitHubClient, type GitHubClientHooks, type Git
 import type { Logger } from '../logging/logger.ts';
 import { CheckMemory } from './check-memory.ts';
 import { SyncRuns } from './runs.ts';
-import type { SyncSummary } from './summary.ts';
+import type { RunProgress } from './run-store.ts';
+import type { RecordResult, SyncSummary } from './summary.ts';
 import type { WriteMode } from './writer.ts';
 
 /**
@@ -17,6 +18,10 @@ import type { WriteMode } from './writer.ts';
 export interface SyncObserver {
   leaseHeld(held: boolean): void;
   runFinished(summary: SyncSummary): void;
+  /** One repository visited, as it happens (sync_records_total). */
+  recordVisited?(result: RecordResult): void;
+  /** The running run's progress; null when it ended. */
+  progress?(progress: RunProgress | null): void;
   /** Upstream request metrics. */
   clientHooks?: GitHubClientHooks;
 }

@@ -19,8 +19,8 @@ export async function* dueRepos(
   repos: Collection<RepoDocument>,
   options: { checks: CheckMemory; visited: ReadonlySet<string>; pageSize: number },
 ): AsyncGenerator<RepoDocument> {
-  const { checks, visited, pageSize } = options;
-  const waiting: { at: number; doc: RepoDocument }[] = [];
+  const { pageSize } = options;
+  const order = new DueOrder(options.checks, options.visited);
   let last: RepoDocument | undefined;
   for (;;) {
     const page = (await repos
@@ -28,21 +28,46 @@ export async function* dueRepos(
       .sort({ 'sync.lastSyncedAt': 1, _id: 1 })
       .limit(pageSize)
       .toArray()) as RepoDocument[];
-    for (const doc of page) {
-      last = doc;
-      if (visited.has(doc._id)) continue;
-      const stored = doc.sync.lastSyncedAt?.getTime() ?? -Infinity;
-      const checked = checks.checkedAt(doc._id);
-      if (checked !== undefined && checked > stored) {
-        insertSorted(waiting, { at: checked, doc });
-        continue;
-      }
-      while (waiting.length > 0 && waiting[0]!.at <= stored) yield* fresh(waiting.shift()!.doc, visited);
-      yield doc;
-    }
+    last = page.at(-1) ?? last;
+    yield* order.page(page);
     if (page.length < pageSize) break;
   }
-  while (waiting.length > 0) yield* fresh(waiting.shift()!.doc, visited);
+  yield* order.rest();
+}
+
+/**
+ * The pure half of the order: takes pages in stored order (lastSyncedAt, _id) and yields
+ * records in due order, holding back those the check memory says are fresher than stored
+ * until the stored order reaches their real date.
+ */
+export class DueOrder {
+  readonly #checks: Pick<CheckMemory, 'checkedAt'>;
+  readonly #visited: ReadonlySet<string>;
+  readonly #waiting: { at: number; doc: RepoDocument }[] = [];
+
+  constructor(checks: Pick<CheckMemory, 'checkedAt'>, visited: ReadonlySet<string>) {
+    this.#checks = checks;
+    this.#visited = visited;
+  }
+
+  *page(page: readonly RepoDocument[]): Generator<RepoDocument> {
+    for (const doc of page) {
+      if (this.#visited.has(doc._id)) continue;
+      const stored = doc.sync.lastSyncedAt?.getTime() ?? -Infinity;
+      const checked = this.#checks.checkedAt(doc._id);
+      if (checked !== undefined && checked > stored) {
+        insertSorted(this.#waiting, { at: checked, doc });
+        continue;
+      }
+      while (this.#waiting.length > 0 && this.#waiting[0]!.at <= stored) yield* fresh(this.#waiting.shift()!.doc, this.#visited);
+      yield doc;
+    }
+  }
+
+  /** What is still held back, once the stored order is exhausted. */
+  *rest(): Generator<RepoDocument> {
+    while (this.#waiting.length > 0) yield* fresh(this.#waiting.shift()!.doc, this.#visited);
+  }
 }
 
 function* fresh(doc: RepoDocument, visited: ReadonlySet<string>) {
@@ -50,7 +75,7 @@ function* fresh(doc: RepoDocument, visited: ReadonlySet<string>) {
 }
 
 /** Everything after `doc` in (sync.lastSyncedAt ascending, nulls first; _id ascending). */
-function after(doc: RepoDocument): Filter<RepoDocument> {
+export function after(doc: RepoDocument): Filter<RepoDocument> {
   const at = doc.sync.lastSyncedAt;
   if (at === null) return { $or: [{ 'sync.lastSyncedAt': null, _id: { $gt: doc._id } }, { 'sync.lastSyncedAt': { $ne: null } }] };
   return { $or: [{ 'sync.lastSyncedAt': { $gt: at } }, { 'sync.lastSyncedAt': at, _id: { $gt: doc._id } }] };

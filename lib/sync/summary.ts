@@ -17,6 +17,7 @@ export const stopReasons = [
   'budget',
   'rate_limited',
   'upstream_down',
+  'upstream_unreachable',
   'aborted',
   'lease_lost',
   'lease_held',
@@ -38,10 +39,11 @@ export const syncSummarySchema = z
     stoppedBy: z.enum(stopReasons).openapi({
       description:
         'done: every tracked repository was visited; deadline: SYNC_DEADLINE; budget: the rate-limit budget allows no more ' +
-        'now; rate_limited: GitHub refused (403/429); upstream_down: network or 5xx after retries; aborted: shutdown; ' +
+        'now; rate_limited: GitHub refused (403/429); upstream_down: network or 5xx after retries; ' +
+        'upstream_unreachable: the upstream host does not resolve or refuses connections (not retried); aborted: shutdown; ' +
         'lease_lost: another process took the lease; lease_held: see skipped; error: the database failed.',
     }),
-    trigger: z.string().openapi({ description: 'schedule, http or invoke.' }),
+    trigger: z.string().openapi({ description: 'schedule, http or invoke (bench in benchmarks).' }),
     startedAt: z.string(),
     durationMs: count,
     tracked: count.nullable().openapi({ description: 'Repositories tracked when the run started.' }),
@@ -86,4 +88,38 @@ export function outcomeOf(counts: RecordCounts, stoppedBy: StopReason): SyncOutc
   const cleanStop = stoppedBy === 'done' || stoppedBy === 'deadline' || stoppedBy === 'budget';
   if (cleanStop && counts.failed === 0) return 'success';
   return refreshed > 0 ? 'partial' : 'failed';
+}
+
+export interface SummaryInput {
+  runId: string;
+  trigger: string;
+  startedAt: Date;
+  finishedAt: Date;
+  stoppedBy: StopReason;
+  /** What the run's body did, if it got that far. */
+  body?: { tracked: number; counts: RecordCounts; writes: SyncSummary['writes']; nextRunAt: number | null };
+  /** The error that ended it (the database failed). */
+  failure?: unknown;
+  requestsSpent?: number;
+}
+
+/** A run's summary from what it did and the rate limit as the process knows it after the run. */
+export function summarize(input: SummaryInput, budget: { limit: number; remaining: number; resetAt: number; confirmed: boolean }): SyncSummary {
+  const { body, failure } = input;
+  const counts = body?.counts ?? emptyCounts();
+  return {
+    runId: input.runId,
+    outcome: failure === undefined ? outcomeOf(counts, input.stoppedBy) : 'failed',
+    stoppedBy: input.stoppedBy,
+    trigger: input.trigger,
+    startedAt: input.startedAt.toISOString(),
+    durationMs: Math.max(0, input.finishedAt.getTime() - input.startedAt.getTime()),
+    tracked: body?.tracked ?? null,
+    counts,
+    requestsSpent: input.requestsSpent ?? 0,
+    rateLimit: budget.confirmed ? { limit: budget.limit, remaining: budget.remaining, reset: new Date(budget.resetAt).toISOString() } : null,
+    writes: body?.writes ?? { commands: 0, documents: 0, refused: 0 },
+    nextRunHint: body?.nextRunAt == null ? null : new Date(body.nextRunAt).toISOString(),
+    ...(failure !== undefined && { error: failure instanceof Error ? failure.message : String(failure) }),
+  };
 }

@@ -2,11 +2,12 @@ import { IncomingMessage, ServerResponse, type OutgoingHttpHeaders } from 'node:
 import type { RequestObservation } from './request-observer.ts';
 
 /**
- * The server's request and response classes (runtime/server.ts passes them to createServer):
- * they count the body bytes really received and sent, and the response carries its request's
- * observation. Subclasses rather than listeners or wrapped methods per request: nothing is
- * allocated for the counting, and every request and response keeps one shape, which keeps
- * Node's own HTTP code fast.
+ * The Node server's request and response classes (runtime/server.ts passes them to
+ * createServer): they count the body bytes really received and sent, and the response puts
+ * its request's id into the headers it writes. Only the server's own code (./node-exchange.ts)
+ * touches these fields; the app and its middleware never see them. Subclasses rather than
+ * listeners or wrapped methods per request: nothing is allocated for the counting, and every
+ * request and response keeps one shape, which keeps Node's own HTTP code fast.
  */
 const byteLength = (chunk: unknown): number => {
   if (typeof chunk === 'string') return Buffer.byteLength(chunk);
@@ -28,8 +29,8 @@ export class CountingRequest extends IncomingMessage {
 export class ObservedResponse<Request extends IncomingMessage = CountingRequest> extends ServerResponse<Request> {
   /** Body bytes written (headers not included). */
   bodyBytes = 0;
-  /** Set when the server observes this request (not for /metrics or an unobserved server). */
-  observation: RequestObservation | undefined = undefined;
+  /** The observation of this response's request, once the server tracks it (./node-exchange.ts). */
+  observation: Pick<RequestObservation, 'requestId'> | undefined = undefined;
 
   // Node sorts out which argument is which (encoding, callback); only the chunk matters here.
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {
@@ -39,8 +40,9 @@ export class ObservedResponse<Request extends IncomingMessage = CountingRequest>
 
   /**
    * Adds the request id to the headers being written. Setting it with setHeader beforehand
-   * would work too, but it turns every writeHead into Node's slow path (each header of the
-   * response set one by one), which cost more than the rest of the metrics together.
+   * (or through Hono's c.header) would work too, but it turns every writeHead into Node's
+   * slow path (each header of the response set one by one), which cost more than the rest of
+   * the metrics together.
    */
   override writeHead(statusCode: number, reason?: unknown, headers?: unknown): this {
     const requestId = this.observation?.requestId;

@@ -57,8 +57,10 @@ export interface Harness {
   writes: { count(collection: string): number; maxInFlight(collection: string): number; reset(): void };
   /** Tracks repositories (inserted as the API would, never synced). */
   track(fullNames: string[]): Promise<void>;
-  /** One sync run through the library, as the scheduler does. */
+  /** One sync run through the task, as the scheduler does. */
   run(): Promise<SyncSummary>;
+  /** POST /sync with Prefer: wait, as a client that waits for the finished run does; its summary. */
+  syncOverHttp(): Promise<{ status: number; run: any; summary: SyncSummary }>;
   api(method: string, path: string, options?: Parameters<typeof call>[3]): ReturnType<typeof call>;
   scrape(): Promise<Map<string, Family>>;
   parsedLogs(): Record<string, string>[];
@@ -142,6 +144,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       for (let i = 0; i < docs.length; i += 1000) await db.repos.insertMany(docs.slice(i, i + 1000));
     },
     run: () => service.sync.run('schedule'),
+    async syncOverHttp() {
+      const response = await call(url, 'POST', '/sync', { headers: { prefer: 'wait=60' } });
+      return { status: response.status, run: response.json, summary: response.json?.summary };
+    },
     api: (method, path, callOptions) => call(url, method, path, callOptions),
     async scrape() {
       const { body } = await metrics.render(undefined);

@@ -44,6 +44,8 @@ describe('npm run invoke -- sync', () => {
     const [line] = parseLogfmt(result.stderr.split('\n').filter((entry) => entry.includes('msg="sync run finished"')));
     expect(line).toMatchObject({ run_id: result.body.runId, outcome: 'success', updated: '2' });
     expect(result.stdout + result.stderr).not.toContain('secret-upstream-token-123');
+    // Not a terminal: plain progress lines, the last one complete.
+    expect(result.stderr).toMatch(/^sync progress: 2\/2 repositories, 2 requests, \d+ left in the rate limit/m);
     expect(github.control.stats().byStatus[200]).toBe(2);
   });
 

@@ -3,8 +3,9 @@ import { sampleOf, type Family } from '../helpers/metrics.ts';
 import { startHarness, type Harness } from './harness.ts';
 
 /**
- * A full outage, end to end through the HTTP runtime (POST /sync, GET /repos, /metrics):
- * the run stops at the first failure instead of trying every repository, the API keeps
+ * A full outage (every connection reset), end to end through the HTTP runtime (POST /sync
+ * with Prefer: wait, GET /repos, /metrics): the run stops at the first failure instead of
+ * trying every repository, the API keeps
  * serving the last data and says it is stale once STALE_AFTER passes, the metrics show it,
  * and the next run after the upstream returns brings everything back to fresh.
  */
@@ -40,9 +41,11 @@ describe('before the first sync', () => {
 describe('POST /sync', () => {
   it('needs a token like every write, and runs the sync with it', async () => {
     expect((await h.api('POST', '/sync', { token: null })).status).toBe(401);
-    const response = await h.api('POST', '/sync');
+    const response = await h.api('POST', '/sync', { headers: { prefer: 'wait=30' } });
     expect(response.status).toBe(200);
-    expect(response.json).toMatchObject({ outcome: 'success', counts: { updated: 5 }, runId: expect.any(String), trigger: 'http' });
+    expect(response.headers.get('preference-applied')).toBe('wait=30');
+    expect(response.json).toMatchObject({ state: 'succeeded', trigger: 'http', href: `/sync/runs/${response.json.id}` });
+    expect(response.json.summary).toMatchObject({ outcome: 'success', counts: { updated: 5 }, runId: response.json.id, trigger: 'http' });
 
     const one = await h.api('GET', '/repos/acme/one');
     expect(one.json.stats.stars).toEqual(expect.any(Number));
@@ -70,11 +73,12 @@ describe('POST /sync', () => {
 describe('a full outage', () => {
   it('stops the run at the first failure, leaves the data as it was, and logs each failure', async () => {
     const before = await h.api('GET', '/repos?sort=name');
-    await h.github.stop(); // nothing listens: connection refused
+    h.github.control.addFault({ type: 'outage', mode: 'reset' }); // every connection reset: the request reached it
     h.time.advance(HOUR);
-    const response = await h.api('POST', '/sync');
-    expect(response.status).toBe(200);
-    expect(response.json).toMatchObject({ outcome: 'failed', stoppedBy: 'upstream_down', counts: { failed: 1, not_modified: 0 } });
+    const { status, summary } = await h.syncOverHttp();
+    const response = { json: summary };
+    expect(status).toBe(200);
+    expect(summary).toMatchObject({ outcome: 'failed', stoppedBy: 'upstream_down', counts: { failed: 1, not_modified: 0 } });
     // One repository's attempts (the client's 4), not five repositories' worth.
     expect(response.json.requestsSpent).toBe(4);
     expect(response.json.nextRunHint).toEqual(expect.any(String));
@@ -105,7 +109,7 @@ describe('a full outage', () => {
 
   it('keeps serving the last data past STALE_AFTER, marked stale, and the metrics say so', async () => {
     h.time.advance(6 * HOUR);
-    expect((await h.api('POST', '/sync')).json.outcome).toBe('failed');
+    expect((await h.syncOverHttp()).summary.outcome).toBe('failed');
     const one = await h.api('GET', '/repos/acme/one');
     expect(one.status).toBe(200);
     expect(one.json.stats.stars).toEqual(expect.any(Number));
@@ -122,9 +126,9 @@ describe('a full outage', () => {
   });
 
   it('recovers on the first run after the upstream is back', async () => {
-    await h.github.start();
+    h.github.control.clearFaults();
     h.time.advance(60_000);
-    const response = await h.api('POST', '/sync');
+    const response = { json: (await h.syncOverHttp()).summary };
     expect(response.json).toMatchObject({ outcome: 'success', counts: { not_modified: 5, failed: 0 } });
     // Old markers are rewritten (a quarter of STALE_AFTER has long passed): fresh again.
     expect(response.json.writes).toMatchObject({ commands: 1, documents: 5 });

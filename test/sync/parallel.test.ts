@@ -20,6 +20,16 @@ beforeAll(async () => {
   second = await startHarness({ github, env, realTime: true, dbName: first.dbName });
   await first.track(repoNames(4));
 });
+/** Resolves once a run in `h`'s database holds the sync lease. */
+async function leaseTaken(h: Harness) {
+  for (let waited = 0; waited < 5000; waited += 10) {
+    const lease = await h.db.db.collection('locks').findOne({ _id: 'sync' as never });
+    if (lease && lease.token > 0) return lease;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error('no run took the lease within 5 s');
+}
+
 afterAll(async () => {
   await first?.stop();
   await second?.stop();
@@ -30,9 +40,12 @@ describe('a second scheduler', () => {
   it('cannot run a sync while another holds the lease: skipped in-process, 409 over HTTP', async () => {
     github.control.addFault({ type: 'delay', ms: 150 });
     const running = first.run();
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await leaseTaken(first);
 
     // The holder says so on /metrics while it runs.
+    for (let tries = 0; tries < 100 && sampleOf(await first.scrape(), 'sync_lease_held', {})?.value !== 1; tries++) {
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
     expect(sampleOf(await first.scrape(), 'sync_lease_held', {})?.value).toBe(1);
     expect(sampleOf(await second.scrape(), 'sync_lease_held', {})?.value).toBe(0);
 
@@ -42,12 +55,18 @@ describe('a second scheduler', () => {
     expect(conflict.status).toBe(409);
     expect(conflict.json.error.code).toBe('sync_in_progress');
     expect(conflict.headers.get('retry-after')).toMatch(/^\d+$/);
+    // It names the run holding the lease, in the other process, and links to it.
+    const holder = conflict.json.run.id;
+    expect(conflict.json.run.href).toBe(`/sync/runs/${holder}`);
+    expect(conflict.json.error.message).toContain(holder);
+    expect((await second.api('GET', `/sync/runs/${holder}`)).json).toMatchObject({ id: holder, state: 'running', trigger: 'schedule' });
     // The same process's own second run is refused too (the lease is per run, not per process).
     expect((await first.api('POST', '/sync')).status).toBe(409);
 
     const done = await running;
     github.control.clearFaults();
     expect(done).toMatchObject({ outcome: 'success', counts: { updated: 4 } });
+    expect(done.runId).toBe(holder);
     expect(github.control.stats().byStatus[200]).toBe(4); // nobody fetched twice
 
     const line = second.parsedLogs().find((entry) => entry.msg === 'sync run finished' && entry.run_id === skipped.runId);
@@ -70,10 +89,9 @@ describe('a second scheduler', () => {
       await lossy.track(repoNames(6, 'lossy'));
       github.control.addFault({ type: 'delay', ms: 100 });
       const running = lossy.run();
-      await new Promise((resolve) => setTimeout(resolve, 50));
+      const ours = await leaseTaken(lossy);
       // Another process took the lease over (as if ours had expired during a long pause).
       const locks = lossy.db.db.collection('locks');
-      const ours = (await locks.findOne({ _id: 'sync' as never }))!;
       await locks.deleteOne({ _id: 'sync' as never });
       await locks.insertOne({ _id: 'sync' as never, owner: 'intruder', token: ours.token + 1, acquiredAt: new Date(), expiresAt: new Date(Date.now() + 60_000) });
       const summary = await running;

@@ -109,9 +109,9 @@ describe('ROLE=api', () => {
     expect(sampleOf(m, 'repos_stale', {})?.value).toBe(1);
     expect(sampleOf(m, 'sync_runs_total', { outcome: 'success' })?.value).toBe(0);
 
-    const response = await call(service.url, 'POST', '/sync');
+    const response = await call(service.url, 'POST', '/sync', { headers: { prefer: 'wait=10' } });
     expect(response.status).toBe(200);
-    expect(response.json).toMatchObject({ outcome: 'success', trigger: 'http', counts: { updated: 1 } });
+    expect(response.json.summary).toMatchObject({ outcome: 'success', trigger: 'http', counts: { updated: 1 } });
     await service.waitForLine(/msg="sync run finished".* trigger=http/);
     expect((await call(service.url, 'GET', '/repos/api/one')).json.sync).toMatchObject({ status: 'ok', stale: false });
     await service.stop();
