@@ -107,6 +107,9 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
     async prepareDatabase() {
       for (let attempt = 1; !closing; attempt++) {
         try {
+          // Explicitly: after a first connection that failed, the driver's client stays
+          // closed ("Topology is closed") until connect() is called again.
+          await db.client.connect();
           await ensureIndexes(db);
           log.info('database ready', { attempt });
           return;

@@ -8,6 +8,9 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGoTool } from '../../scripts/lib/go-tool.ts';
 import { caddyPasswordHash } from '../../scripts/lib/stack/secrets.ts';
+import { mongodbUri, uniqueDbName } from '../helpers/database.ts';
+import { parseLogfmt } from '../helpers/logs.ts';
+import { startService, type RunningService } from '../helpers/service.ts';
 import { readText, readYaml } from '../monitoring/helpers.ts';
 import { adaptCaddyfile, CADDYFILE, forLoopback, upstreamsOf } from './caddy-loopback.ts';
 
@@ -15,7 +18,7 @@ import { adaptCaddyfile, CADDYFILE, forLoopback, upstreamsOf } from './caddy-loo
  * The edge (monitoring/caddy/Caddyfile) with the real Caddy, built from source by
  * tools/caddy at the version the stack's image runs: the file validates, and run on
  * loopback it terminates TLS, asks for the login in front of Prometheus and Alertmanager,
- * and passes the client's address on.
+ * and passes the client's address on, which the real service behind it logs.
  */
 const PASSWORD = 'correct horse battery staple';
 const dir = mkdtempSync(join(tmpdir(), 'edge-caddy-'));
@@ -80,6 +83,7 @@ describe('on loopback', () => {
   const seen: Seen[] = [];
   const upstreams: Server[] = [];
   let process_: ChildProcess;
+  let api: RunningService;
   let output = '';
   let httpsPort: number;
   let httpPort: number;
@@ -105,12 +109,12 @@ describe('on loopback', () => {
     });
 
   /** HTTPS to Caddy as a browser at `localAddress` would ask for `host`, trusting only Caddy's root. */
-  const get = (host: string, options: { auth?: string; headers?: Record<string, string>; localAddress?: string } = {}) =>
+  const get = (host: string, options: { path?: string; auth?: string; headers?: Record<string, string>; localAddress?: string } = {}) =>
     new Promise<{ status: number; headers: IncomingHttpHeaders; body: string }>((resolve, reject) => {
       const headers: Record<string, string> = { host, ...options.headers };
       if (options.auth) headers.authorization = `Basic ${Buffer.from(options.auth).toString('base64')}`;
       const req = httpsRequest(
-        { host: '127.0.0.1', port: httpsPort, path: '/', servername: host, ca: rootCertificate, headers, localAddress: options.localAddress ?? '127.0.0.1', agent: false },
+        { host: '127.0.0.1', port: httpsPort, path: options.path ?? '/', servername: host, ca: rootCertificate, headers, localAddress: options.localAddress ?? '127.0.0.1', agent: false },
         (res) => {
           let body = '';
           res.setEncoding('utf8').on('data', (chunk) => (body += chunk));
@@ -131,8 +135,13 @@ describe('on loopback', () => {
     });
 
   beforeAll(async () => {
+    // The real service stands in for the api, trusting X-Forwarded-For from Caddy's address
+    // here (in the swarm: the edge network's subnet); the other sites get stand-ins.
+    api = await startService({ MONGODB_URI: mongodbUri(), MONGODB_DB: uniqueDbName('edge'), ROLE: 'api', TRUSTED_PROXIES: '127.0.0.1' });
     const config = adaptCaddyfile(caddy, { EDGE_AUTH_HASH_FILE: hashFile });
-    const names = Object.fromEntries(await Promise.all(upstreamsOf(config).map(async (dial) => [dial, await standIn(dial)] as const)));
+    const names = Object.fromEntries(
+      await Promise.all(upstreamsOf(config).map(async (dial) => [dial, dial === 'api:3000' ? `127.0.0.1:${api.port}` : await standIn(dial)] as const)),
+    );
     [httpsPort, httpPort, adminPort] = [await freePort(), await freePort(), await freePort()];
     const storage = join(dir, 'storage');
     const loopback = forLoopback(config, { upstreams: names, https: httpsPort, http: httpPort, admin: adminPort, storage });
@@ -149,7 +158,7 @@ describe('on loopback', () => {
         // What the stack's health check asks (wget, like any client that is not a browser).
         const admin = await plainGet(adminPort, `127.0.0.1:${adminPort}`, '/config/');
         rootCertificate = readFileSync(join(storage, 'pki/authorities/local/root.crt'), 'utf8');
-        if (admin.status === 200 && (await get('api.localhost')).status === 200) break;
+        if (admin.status === 200 && (await get('grafana.localhost')).status === 200) break;
       } catch (error) {
         notYet = error;
       }
@@ -161,18 +170,17 @@ describe('on loopback', () => {
 
   afterAll(async () => {
     process_?.kill('SIGTERM');
+    await api?.stop();
     await Promise.all(upstreams.map((server) => new Promise((resolve) => server.close(resolve))));
   });
 
   it('proxies each site name to its service over TLS signed by the internal CA', async () => {
-    for (const [host, upstream] of [
-      ['api.localhost', 'api:3000'],
-      ['grafana.localhost', 'grafana:3000'],
-    ]) {
-      const answer = await get(host!);
-      expect(answer.status, host).toBe(200);
-      expect(JSON.parse(answer.body).upstream, host).toBe(upstream);
-    }
+    const api = await get('api.localhost', { path: '/healthz' });
+    expect(api.status).toBe(200);
+    expect(JSON.parse(api.body)).toMatchObject({ status: 'ok' });
+    const grafana = await get('grafana.localhost');
+    expect(grafana.status).toBe(200);
+    expect(JSON.parse(grafana.body).upstream).toBe('grafana:3000');
     // An unknown name gets no certificate, so no answer at all.
     await expect(get('unknown.localhost')).rejects.toThrow();
   });
@@ -180,13 +188,32 @@ describe('on loopback', () => {
   it('passes the client address in X-Forwarded-For and drops the one a client claims', async () => {
     seen.length = 0;
     // The client connects from 127.0.0.2, Caddy from 127.0.0.1: the two can be told apart.
-    const answer = await get('api.localhost', { localAddress: '127.0.0.2', headers: { 'x-forwarded-for': '203.0.113.7' } });
+    const answer = await get('grafana.localhost', { localAddress: '127.0.0.2', headers: { 'x-forwarded-for': '203.0.113.7' } });
     expect(answer.status).toBe(200);
     const [request] = seen;
     expect(request!.headers['x-forwarded-for']).toBe('127.0.0.2');
     expect(request!.headers['x-forwarded-proto']).toBe('https');
-    expect(request!.headers['x-forwarded-host']).toBe('api.localhost');
+    expect(request!.headers['x-forwarded-host']).toBe('grafana.localhost');
     expect(request!.peer).toBe('127.0.0.1');
+  });
+
+  it('lets the service behind it log the real client, which a client talking to the service directly cannot fake', async () => {
+    await get('api.localhost', { path: '/healthz', localAddress: '127.0.0.2', headers: { 'x-request-id': 'edge-client-0001', 'x-forwarded-for': '203.0.113.7' } });
+    const [viaEdge] = parseLogfmt([await api.waitForLine(/request_id=edge-client-0001/)]);
+    expect(viaEdge!.remote_addr).toBe('127.0.0.2');
+
+    const direct = await new Promise<number>((resolve, reject) => {
+      const headers = { 'x-request-id': 'edge-direct-0001', 'x-forwarded-for': '203.0.113.7' };
+      httpRequest({ host: '127.0.0.1', port: api.port, path: '/healthz', headers, localAddress: '127.0.0.2', agent: false }, (res) => {
+        res.resume();
+        resolve(res.statusCode!);
+      })
+        .on('error', reject)
+        .end();
+    });
+    expect(direct).toBe(200);
+    const [bypass] = parseLogfmt([await api.waitForLine(/request_id=edge-direct-0001/)]);
+    expect(bypass!.remote_addr).toBe('127.0.0.2');
   });
 
   it('asks for the login before Prometheus and Alertmanager, and lets the right one through', async () => {

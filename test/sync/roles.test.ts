@@ -63,7 +63,7 @@ describe('ROLE=scheduler', () => {
     const { name, db } = await trackedDatabase('role_scheduler', ['sched/one', 'sched/two']);
     const apiPort = await freePort();
     const service = await start({ ROLE: 'scheduler', MONGODB_DB: name, PORT: String(apiPort), METRICS_PORT: '0', SHUTDOWN_GRACE_MS: '5000' });
-    expect(service.lines[0]).toMatch(/msg=listening role=scheduler/);
+    expect(service.lines[0]).toMatch(/msg=listening .*role=scheduler/);
     expect(service.lines.find((line) => line.includes('msg=listening'))).not.toMatch(/ port=/);
 
     const line = await service.waitForLine(/msg="sync run finished".* outcome=success/);
