@@ -3,7 +3,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.data/', 'tools/ferretdb-embedded/', 'monitoring/grafana/dashboards/*.json'] },
+  { ignores: ['node_modules/', '.data/', 'tools/ferretdb-embedded/', 'tools/*/vendor/', 'monitoring/grafana/dashboards/*.json'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,10 +1,11 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, readFileSync, statSync } from 'node:fs';
+import { openSync, closeSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMetrics } from '../lib/metrics/registry.ts';
+import { observationMilliseconds } from './profile-share.ts';
 
 /**
  * `npm run bench`: what the project's request middleware costs.
@@ -26,10 +27,10 @@ type Variant = (typeof variants)[number];
 
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
 
-async function startVariant(variant: Variant) {
+async function startVariant(variant: Variant, nodeArgs: string[] = []) {
   const logFile = join(tmpdir(), `bench-${variant}-${process.pid}.log`);
   const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [serverScript, variant], { stdio: ['ignore', out, 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, serverScript, variant], { stdio: ['ignore', out, 'pipe'] });
   closeSync(out);
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr!.on('data', (data: Buffer) => {
@@ -119,8 +120,23 @@ async function benchmarkMiddleware() {
   console.log('');
   console.log(`observation vs bare Hono:          ${(rpsOf('project') / bare).toFixed(2)}x requests/s (target >= 0.75x)`);
   console.log(`observation vs @hono/prometheus:   ${(rpsOf('project') / rpsOf('hono-prometheus')).toFixed(2)}x requests/s (target > 1x)`);
-  console.log(`observation's own CPU per request: ${(cpuOf('project') - noop).toFixed(1)} µs over one empty middleware (target <= 3 µs)`);
+  console.log(`observation's own CPU per request: ${(cpuOf('project') - noop).toFixed(1)} µs over one empty middleware, whole process (target <= 3 µs)`);
   console.log(`  with the access line through tslog: ${(cpuOf('project-tslog-access') - noop).toFixed(1)} µs; without any access line: ${(cpuOf('project-metrics-only') - noop).toFixed(1)} µs`);
+}
+
+/**
+ * The observation's own code, from a CPU profile of the project variant under the same load
+ * (bench/profile-share.ts): microseconds per request, whatever the socket writes cost.
+ */
+async function profileObservation() {
+  const dir = mkdtempSync(join(tmpdir(), 'bench-profile-'));
+  const server = await startVariant('project', ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const warm = await load(server.port, 1);
+  const run = await load(server.port, SECONDS);
+  await server.stop();
+  const perRequest = (observationMilliseconds(dir) * 1000) / (warm.total + run.total);
+  rmSync(dir, { recursive: true, force: true });
+  console.log(`observation's own code by CPU profile: ${perRequest.toFixed(2)} µs per request (${warm.total + run.total} requests; target <= 3 µs)`);
 }
 
 async function benchmarkScrape() {
@@ -156,5 +172,6 @@ async function benchmarkScrape() {
 
 console.log(`node ${process.version}, load from autocannon, ${ROUNDS} rounds x ${SECONDS} s per variant\n`);
 await benchmarkMiddleware();
+await profileObservation();
 console.log('');
 await benchmarkScrape();

@@ -19,6 +19,7 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-
  * over rounds, and the difference on - off. With command monitoring on, the driver turns
  * every reply into a plain object for the event, also the cursor batches it would otherwise
  * read lazily: `find 100` shows that part.
+ * Last, the metrics' listeners alone, fed events on an unconnected client: their own share.
  * The database is MONGODB_URI when set, else the embedded FerretDB on a temporary directory.
  */
 const { values } = parseArgs({ options: { ops: { type: 'string', default: '2000' }, rounds: { type: 'string', default: '5' } } });
@@ -88,6 +89,19 @@ try {
       `${name.padEnd(16)} ${fixed(cpu('off'))} ${fixed(cpu('on'))} ${fixed(cpu('on') - cpu('off'))} ${fixed(wall('off'))} ${fixed(wall('on'))} ${fixed(wall('on') - wall('off'))}`,
     );
   }
+  // The listeners alone: events emitted on an unconnected client, no driver work around them.
+  const bare = new MongoClient('mongodb://127.0.0.1:1/');
+  registerMongoDriverMetrics(new Registry(), bare);
+  const emitCommand = (requestId: number) => {
+    bare.emit('commandStarted', { requestId, commandName: 'find' } as never);
+    bare.emit('commandSucceeded', { requestId, commandName: 'find', duration: 0 } as never);
+  };
+  const EMITS = 200_000;
+  for (let i = 0; i < EMITS; i++) emitCommand(i); // warm-up
+  const cpuBefore = process.cpuUsage();
+  for (let i = 0; i < EMITS; i++) emitCommand(i);
+  const cpu = process.cpuUsage(cpuBefore);
+  console.log(`listeners alone (started + succeeded, emitted ${EMITS} times): ${(((cpu.user + cpu.system) * 1000) / EMITS).toFixed(0)} ns CPU per command`);
 } finally {
   await off.db(dbName).dropDatabase().catch(() => {});
   await Promise.all([off.close(), on.close()]);

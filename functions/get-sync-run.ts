@@ -3,9 +3,8 @@ import { errorResponses, notFound } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { preferredWait } from '../lib/prefer.ts';
-import { presentRun, RUN_ID_PATTERN, syncRunSchema } from '../lib/sync/run-resource.ts';
+import { MAX_WAIT_SECONDS, preferHeader, presentRun, RUN_ID_PATTERN, syncRunSchema } from '../lib/sync/run-resource.ts';
 import { findRun, isFinal } from '../lib/sync/run-store.ts';
-import { MAX_WAIT_SECONDS, preferHeader } from './sync.ts';
 
 /**
  * GET /sync/runs/{id}: one sync run: its state, trigger and times, its progress while it

@@ -1,9 +1,9 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorResponses } from '../lib/errors.ts';
+import { errorBody, errorResponses } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { preferredWait } from '../lib/prefer.ts';
-import { presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/sync/run-resource.ts';
+import { MAX_WAIT_SECONDS, preferHeader, presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/sync/run-resource.ts';
 
 /**
  * POST /sync: starts a sync run now, the same task the scheduler runs (lib/sync/task.ts),
@@ -12,22 +12,6 @@ import { presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/s
  * lease (in this process or any other sharing the database). A client that would rather wait
  * sends `Prefer: wait=N` and gets the finished run (200) if it ends within N seconds.
  */
-export const MAX_WAIT_SECONDS = 60;
-
-export const preferHeader = z
-  .string()
-  .max(1000)
-  .optional()
-  .openapi({
-    description:
-      `RFC 7240. wait=N: answer with the finished run if it ends within N seconds (at most ${MAX_WAIT_SECONDS}; more is ` +
-      'cut to that), else as without it. Preference-Applied says the wait that was honoured. Other preferences are ignored.',
-    example: 'wait=10',
-  });
-
-/** The run an answer names, for a client to follow (OpenAPI links). */
-const runLinks = { run: { operationId: 'getSyncRun', parameters: { id: '$response.body#/id' } } };
-
 export default defineFunction({
   name: 'sync',
   uses: ['sync'],
@@ -40,17 +24,13 @@ export default defineFunction({
       'SYNC_DEADLINE allow (the rest waits for the next run), and answers at once. The only route that calls GitHub.',
     request: { headers: z.object({ prefer: preferHeader }) },
     responses: {
-      200: {
-        ...jsonContent(syncRunSchema, 'With Prefer: wait=N, the run finished within N seconds: its final state and summary'),
-        links: runLinks,
-      },
+      200: jsonContent(syncRunSchema, 'With Prefer: wait=N, the run finished within N seconds: its final state and summary'),
       202: {
         ...jsonContent(syncRunSchema, 'The run has started; Location is where to follow it'),
-        links: runLinks,
         headers: { Location: { description: '/sync/runs/{id}', schema: { type: 'string' } } },
       },
       409: jsonContent(syncConflictSchema, 'Another sync run holds the lease: `run` names it; Retry-After suggests a wait (the lease TTL)'),
-      ...errorResponses(400, 401, 413),
+      ...errorResponses(401, 413),
     },
   }),
   async handler({ headers }, { sync, log }) {
@@ -61,10 +41,10 @@ export default defineFunction({
       return json(
         409,
         {
-          error: {
-            code: 'sync_in_progress',
-            message: holder ? `Sync run ${holder} is going (${runHref(holder)}); try again when it has finished.` : 'Another sync run holds the lease.',
-          },
+          ...errorBody(
+            'sync_in_progress',
+            holder ? `Sync run ${holder} is going (${runHref(holder)}); try again when it has finished.` : 'Another sync run holds the lease.',
+          ),
           run: { id: holder, href: holder && runHref(holder) },
         },
         { 'retry-after': String(Math.ceil(sync.deps.options.leaseTtlMs / 1000)) },

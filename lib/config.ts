@@ -57,6 +57,8 @@ export const configSchema = z.object({
     .default('repo_monitor'),
   /** How long a database call may wait for a reachable server before the API answers 503. */
   DB_TIMEOUT_MS: integer(100, 60_000).default(2000),
+  /** Per-command durations from the driver's command monitoring (docs/metrics.md says what it costs). */
+  MONGODB_COMMAND_METRICS: boolean.default(true),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   LOG_FORMAT: z.enum(['logfmt', 'json', 'pretty']).default('logfmt'),
   /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */

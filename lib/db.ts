@@ -26,16 +26,21 @@ export interface DatabaseOptions {
   dbName: string;
   /** Bounds how long an operation waits for a reachable server, so a dead database means a quick 503, not a hang. */
   timeoutMs: number;
+  /**
+   * Command started/succeeded/failed events, for per-command durations
+   * (lib/metrics/mongodb-driver-metrics.ts); on unless turned off. The driver then turns
+   * every reply into an object for the event, cursor batches included.
+   */
+  monitorCommands?: boolean;
 }
 
 /** Creates the client without waiting for the server: the service starts and reports not-ready until it answers. */
-export function createDatabase({ uri, dbName, timeoutMs }: DatabaseOptions): Database {
+export function createDatabase({ uri, dbName, timeoutMs, monitorCommands = true }: DatabaseOptions): Database {
   const client = new MongoClient(uri, {
     serverSelectionTimeoutMS: timeoutMs,
     connectTimeoutMS: timeoutMs,
     appName: 'repo-monitor',
-    // Command started/succeeded/failed events: per-command durations (lib/metrics/mongodb-driver-metrics.ts).
-    monitorCommands: true,
+    monitorCommands,
   });
   const db = client.db(dbName);
   return {

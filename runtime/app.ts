@@ -11,6 +11,7 @@ import { metricsHandler } from './metrics-endpoint.ts';
 import { notFoundOrNotAllowed } from './method-not-allowed.ts';
 import { refuseDeclaredOversize } from './middleware/declared-body-limit.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
+import { mountPages } from './pages/index.ts';
 import { TrustedProxies } from '../lib/http/client-address.ts';
 import { observeRequests, type ObserveOptions } from './observe/middleware.ts';
 import { RequestObserver } from './observe/request-observer.ts';
@@ -60,6 +61,8 @@ export function createApp(options: AppOptions): ObservedApp {
     description: 'A token from API_TOKENS; writes always need one, reads when READS_REQUIRE_TOKEN=true.',
   });
   for (const fn of functions) mountFunction(app, fn, deps, { log, maxBodyBytes: MAX_BODY_BYTES });
+  // The status page at / and the API docs at /docs (runtime/pages).
+  mountPages(app, deps, { log, metricsHere: metrics !== undefined && !metricsOnOwnPort });
   app.doc31('/openapi.json', {
     openapi: '3.1.0',
     info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },

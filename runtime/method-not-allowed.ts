@@ -1,5 +1,5 @@
 import type { Context, Env, Hono, NotFoundHandler } from 'hono';
-import { noRoute } from '../lib/errors.ts';
+import { errorBody, noRoute } from '../lib/errors.ts';
 
 const METHODS = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
@@ -29,7 +29,7 @@ export function notFoundOrNotAllowed<E extends Env>(app: Hono<E>): NotFoundHandl
     const allow = allowed.join(', ');
     if (c.req.method === 'OPTIONS') return c.body(null, 204, { allow });
     return c.json(
-      { error: { code: 'method_not_allowed', message: `${c.req.method} is not allowed on ${path}; it answers ${allow}.` } },
+      errorBody('method_not_allowed', `${c.req.method} is not allowed on ${path}; it answers ${allow}.`),
       405,
       { allow },
     );

@@ -9,6 +9,7 @@ import { readBuildInfo } from '../lib/metrics/build-info.ts';
 import { registerCacheMetrics } from '../lib/metrics/cache-metrics.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
 import { createMetrics, type Metrics, type MetricsOptions } from '../lib/metrics/registry.ts';
+import { registerSyncHistoryMetrics } from '../lib/metrics/sync-history-metrics.ts';
 import { registerSyncMetrics } from '../lib/metrics/sync-metrics.ts';
 import { createSyncDeps, type CreateSyncDepsOptions } from '../lib/sync/deps.ts';
 import { createSyncTask, type SyncTask } from '../lib/sync/task.ts';
@@ -66,7 +67,12 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   const build = readBuildInfo();
   const log = overrides.log ?? createServiceLogger(config, build.instance);
   const clock = overrides.clock ?? systemClock;
-  const db = createDatabase({ uri: config.MONGODB_URI, dbName: config.MONGODB_DB, timeoutMs: config.DB_TIMEOUT_MS });
+  const db = createDatabase({
+    uri: config.MONGODB_URI,
+    dbName: config.MONGODB_DB,
+    timeoutMs: config.DB_TIMEOUT_MS,
+    monitorCommands: config.MONGODB_COMMAND_METRICS,
+  });
 
   const version = overrides.version ?? build.version;
   const metrics = createMetrics({
@@ -78,6 +84,7 @@ export function createService(config: Config, overrides: ServiceOverrides = {}):
   });
   registerDatabaseMetrics(metrics.registry, db);
   registerCacheMetrics(metrics.registry, { db, staleAfterMs: config.STALE_AFTER, clock });
+  registerSyncHistoryMetrics(metrics.registry, db);
 
   // One client, budget and check memory for the process's life: pacing carries over between runs.
   const syncDeps = createSyncDeps(config, { log, clock, observer: registerSyncMetrics(metrics.registry), ...overrides.sync });

@@ -1,4 +1,5 @@
 import { fileURLToPath } from 'node:url';
+import { VariableMissing } from './lib/stack/deploy-env.ts';
 import { DockerFailed, DockerMissing, dryRunDocker, realDocker } from './lib/stack/docker.ts';
 import { stackDown } from './lib/stack/down.ts';
 import { EngineUnreachable } from './lib/stack/engine.ts';
@@ -30,7 +31,7 @@ if (options === 'help') {
 
 const docker = options.dryRun ? dryRunDocker(print) : realDocker(root, print);
 const run = { root, options, docker, env: process.env, print };
-const EXPECTED = [DockerMissing, EngineUnreachable, DockerFailed, SwarmRefused, SecretsRefused, StackTimeout, VersionUnknown];
+const EXPECTED = [DockerMissing, EngineUnreachable, DockerFailed, SwarmRefused, SecretsRefused, StackTimeout, VersionUnknown, VariableMissing];
 
 try {
   await (options.command === 'up' ? stackUp(run) : stackDown(run));

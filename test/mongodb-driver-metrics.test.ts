@@ -1,5 +1,6 @@
 import { createServer, connect, type Server, type Socket } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../lib/config.ts';
 import { createDatabase, type Database } from '../lib/db.ts';
 import { registerDatabaseMetrics } from '../lib/metrics/database-metrics.ts';
 import { registerMongoDriverMetrics } from '../lib/metrics/mongodb-driver-metrics.ts';
@@ -137,5 +138,26 @@ describe('a busy pool', () => {
     expect(sampleOf(after, 'mongodb_driver_pool_wait_queue_size', { server })?.value).toBe(0);
     const waits = sampleOf(after, 'mongodb_driver_pool_checkout_duration_seconds', { server })!;
     expect(waits.buckets!.find((bucket) => bucket.le === '0.1')!.count).toBeLessThan(waits.count!);
+  });
+});
+
+describe('with MONGODB_COMMAND_METRICS=false', () => {
+  let db: Database;
+  let metrics: Metrics;
+  beforeAll(() => {
+    const config = loadConfig({ MONGODB_URI: mongodbUri(), MONGODB_COMMAND_METRICS: 'false' });
+    db = createDatabase({ uri: config.MONGODB_URI, dbName: uniqueDbName('driver_off'), timeoutMs: 5000, monitorCommands: config.MONGODB_COMMAND_METRICS });
+    metrics = createMetrics({ version: 'test', exemplars: false, maxSeries: 100, runtime: false });
+    registerDatabaseMetrics(metrics.registry, db);
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it('times no commands (the driver builds no command events), and still shows the pool', async () => {
+    await db.repos.findOne({ _id: 'a/b' });
+    const families = await scrape(metrics);
+    expect(families.get('mongodb_driver_command_duration_seconds')?.samples ?? []).toEqual([]);
+    expect(sampleOf(families, 'mongodb_driver_pool_connections', { server: new URL(mongodbUri()).host })?.value).toBeGreaterThanOrEqual(1);
   });
 });

@@ -44,18 +44,27 @@ interface Shared {
   now: (() => Date) | undefined;
 }
 
+/** How a child logger gets its tslog sub-logger: from its parent's, on its first line. */
+interface Parent {
+  ts: () => TsLogger<TsRecord>;
+  shared: Shared;
+  bound: Fields;
+  fields: Fields;
+}
+
 export class Logger {
-  readonly #ts: TsLogger<TsRecord>;
+  #ts: TsLogger<TsRecord> | undefined;
+  readonly #parent: Parent | undefined;
   readonly #shared: Shared;
   /** Bound fields as given, and encoded once for the fast path (logFrom). */
   readonly #bound: Fields;
   readonly #boundLogfmt: string;
 
-  constructor(options: LoggerOptions = {}, parent?: { ts: TsLogger<TsRecord>; shared: Shared; bound: Fields }) {
+  constructor(options: LoggerOptions = {}, parent?: Parent) {
+    this.#parent = parent;
     if (parent) {
-      this.#ts = parent.ts;
       this.#shared = parent.shared;
-      this.#bound = parent.bound;
+      this.#bound = { ...parent.bound, ...parent.fields };
     } else {
       const write = options.write;
       const writer: LineWriter = write ? { write, flush() {} } : stdoutWriter();
@@ -68,9 +77,16 @@ export class Logger {
     this.#boundLogfmt = encodeFields(this.#bound);
   }
 
-  /** A logger whose every line carries these fields as well (a tslog sub-logger with them bound). */
+  /**
+   * A logger whose every line carries these fields as well: a tslog sub-logger with them
+   * bound, made on its first line (every request has a logger; most never write with it).
+   */
   child(fields: Fields): Logger {
-    return new Logger({}, { ts: this.#ts.getSubLogger({ bindings: fields }), shared: this.#shared, bound: { ...this.#bound, ...fields } });
+    return new Logger({}, { ts: () => this.#tsLogger(), shared: this.#shared, bound: this.#bound, fields });
+  }
+
+  #tsLogger(): TsLogger<TsRecord> {
+    return (this.#ts ??= this.#parent!.ts().getSubLogger({ bindings: this.#parent!.fields }));
   }
 
   isEnabled(level: Level): boolean {
@@ -78,19 +94,19 @@ export class Logger {
   }
 
   debug(msg: string, fields?: Fields): void {
-    this.#ts.debug(msg, fields ?? {});
+    this.#tsLogger().debug(msg, fields ?? {});
   }
 
   info(msg: string, fields?: Fields): void {
-    this.#ts.info(msg, fields ?? {});
+    this.#tsLogger().info(msg, fields ?? {});
   }
 
   warn(msg: string, fields?: Fields): void {
-    this.#ts.warn(msg, fields ?? {});
+    this.#tsLogger().warn(msg, fields ?? {});
   }
 
   error(msg: string, fields?: Fields): void {
-    this.#ts.error(msg, fields ?? {});
+    this.#tsLogger().error(msg, fields ?? {});
   }
 
   /** Writes out every waiting line now (a FaaS invocation does before it returns). */

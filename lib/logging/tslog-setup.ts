@@ -1,4 +1,4 @@
-import { Logger as TsLogger, type ILogObjMeta, type ISettings, type LogMiddleware } from 'tslog';
+import { BaseLogger, Logger as TsLogger, type ILogObjMeta, type ISettings, type LogMiddleware } from 'tslog';
 import { callSiteOutsideLogging, type CallSite } from './call-site.ts';
 import { cachedTimestamp, jsonLine, logfmtLine, type LineFormat, type LineParts } from './line-format.ts';
 import type { Fields } from './logfmt.ts';
@@ -42,7 +42,8 @@ interface RecordMeta {
 /** Puts the caller's file and line on the record (and where tslog's pretty template reads them). */
 function callSiteMiddleware(pretty: boolean): LogMiddleware<TsRecord> {
   const middleware: LogMiddleware<TsRecord> = (ctx) => {
-    const site = callSiteOutsideLogging(middleware);
+    // Above tslog's log(): its level method, this project's, then the caller.
+    const site = callSiteOutsideLogging(BaseLogger.prototype.log, 3);
     ctx.meta.site = site;
     if (pretty) ctx.meta.path = { filePathWithLine: `${site.file}:${site.line}`, fileNameWithLine: `${site.file}:${site.line}`, fullFilePath: site.file };
     return ctx;

@@ -34,16 +34,25 @@ export interface CacheAges {
   oldestAgeSeconds: number | null;
 }
 
-/** Two indexed queries: a count of stale records and the oldest one. */
+/**
+ * Three queries: a count of stale records, the longest-waiting never-synced one and the least
+ * recently synced one (the older of those two is the answer: a record tracked a minute ago
+ * must not hide one synced a day ago).
+ */
 export async function cacheAges(repos: Collection<RepoDocument>, filter: Filter<RepoDocument>, view: FreshnessView): Promise<CacheAges> {
   const threshold = new Date(view.now.getTime() - view.staleAfterMs);
   const staleFilter: Filter<RepoDocument> = { $or: [{ 'sync.lastSyncedAt': null }, { 'sync.lastSyncedAt': { $lt: threshold } }] };
-  const [staleCount, oldest] = await Promise.all([
+  const [staleCount, neverSynced, leastRecentlySynced] = await Promise.all([
     repos.countDocuments({ $and: [filter, staleFilter] }),
-    // Never-synced records sort first (null), the longest-waiting of them first.
-    repos.find(filter, { projection: { sync: 1, createdAt: 1 } }).sort({ 'sync.lastSyncedAt': 1, createdAt: 1 }).limit(1).next(),
+    repos.find({ $and: [filter, { 'sync.lastSyncedAt': null }] }, { projection: { createdAt: 1 } }).sort({ createdAt: 1 }).limit(1).next(),
+    repos
+      .find({ $and: [filter, { 'sync.lastSyncedAt': { $ne: null } }] }, { projection: { sync: 1 } })
+      .sort({ 'sync.lastSyncedAt': 1 })
+      .limit(1)
+      .next(),
   ]);
-  if (!oldest) return { staleCount, oldestAgeSeconds: null };
-  const since = oldest.sync.lastSyncedAt ?? oldest.createdAt;
-  return { staleCount, oldestAgeSeconds: Math.max(0, Math.floor((view.now.getTime() - since.getTime()) / 1000)) };
+  const since = [neverSynced?.createdAt, leastRecentlySynced?.sync.lastSyncedAt].filter((date): date is Date => date instanceof Date);
+  if (since.length === 0) return { staleCount, oldestAgeSeconds: null };
+  const oldest = Math.min(...since.map((date) => date.getTime()));
+  return { staleCount, oldestAgeSeconds: Math.max(0, Math.floor((view.now.getTime() - oldest) / 1000)) };
 }

@@ -1,5 +1,6 @@
 import type { Clock } from '../clock.ts';
 import type { RateLimitBudget } from '../github/rate-limit.ts';
+import type { SyncObserver } from './deps.ts';
 import type { RunProgress } from './run-store.ts';
 
 /**
@@ -101,4 +102,39 @@ export function expectedFinish(input: FinishEstimateInput): number | null {
   const budgetPace = budgetLeft > 0 ? Math.max(0, resetAt - now) / budgetLeft : Infinity;
   const perRepo = left > budgetLeft ? Math.max(ownPace, budgetPace) : ownPace;
   return Math.min(deadline, Math.round(now + left * perRepo));
+}
+
+/** How often a running run writes its progress to the store (other replicas read it there). */
+const SAVE_EVERY_MS = 2000;
+
+/**
+ * Publishes a running run's progress: to the gauges and the caller (invoke's bar) on every
+ * change, to the store (`save`) every two seconds, one write at a time. `stop` waits for the
+ * last write.
+ */
+export function publishProgress(
+  progress: ProgressTracker,
+  to: { observer: SyncObserver; onProgress?: (progress: RunProgress) => void; save: (progress: RunProgress) => Promise<unknown> },
+): { stop(): Promise<void> } {
+  let saving: Promise<unknown> = Promise.resolve();
+  const publish = () => {
+    const snapshot = progress.snapshot();
+    to.observer.progress?.(snapshot);
+    to.onProgress?.(snapshot);
+    return snapshot;
+  };
+  const timer = setInterval(() => {
+    const snapshot = publish();
+    saving = saving.then(() => to.save(snapshot));
+  }, SAVE_EVERY_MS);
+  timer.unref();
+  const unsubscribe = progress.onChange(publish);
+  publish();
+  return {
+    async stop() {
+      clearInterval(timer);
+      unsubscribe();
+      await saving;
+    },
+  };
 }

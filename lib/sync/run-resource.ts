@@ -14,6 +14,20 @@ export const RUN_ID_PATTERN = /^[0-9a-f]{12}$/;
 
 export const runHref = (id: string) => `/sync/runs/${id}`;
 
+/** The longest `Prefer: wait` honoured. */
+export const MAX_WAIT_SECONDS = 60;
+
+export const preferHeader = z
+  .string()
+  .max(1000)
+  .optional()
+  .openapi({
+    description:
+      `RFC 7240. wait=N: answer with the finished run if it ends within N seconds (at most ${MAX_WAIT_SECONDS}; more is ` +
+      'cut to that), else as without it. Preference-Applied says the wait that was honoured. Other preferences are ignored.',
+    example: 'wait=10',
+  });
+
 const progressSchema = z
   .object({
     done: count.openapi({ description: 'Repositories visited so far.' }),

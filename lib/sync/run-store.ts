@@ -88,20 +88,20 @@ export async function listRuns(db: Database, page: { limit: number; cursor?: str
   return { items, total, nextCursor: hasMore && last ? encodeRunCursor(last) : null };
 }
 
+/**
+ * A history cursor: `<queuedAt, epoch ms>~<run id>` of the last run served. The query schema
+ * (RUN_CURSOR) refuses anything else, so every cursor that gets here is one to continue from.
+ */
+export const RUN_CURSOR = /^(\d{1,15})~([0-9a-f]{12})$/;
+
 interface RunCursor {
   at: Date;
   id: string;
 }
 
-/**
- * A position in the history, `<queuedAt, epoch ms>~<run id>`: any string of this form is one
- * the list can continue from, so the query schema (list-sync-runs) is the whole check.
- */
-export const RUN_CURSOR = /^(\d{1,15})~([0-9a-f]{12})$/;
-
 export const encodeRunCursor = (run: Pick<SyncRunDocument, '_id' | 'queuedAt'>): string => `${run.queuedAt.getTime()}~${run._id}`;
 
-/** A cursor the query schema has already checked against RUN_CURSOR. */
+/** A cursor the schema has already checked against RUN_CURSOR. */
 export function decodeRunCursor(raw: string): RunCursor {
   const [, at, id] = RUN_CURSOR.exec(raw)!;
   return { at: new Date(Number(at)), id: id! };

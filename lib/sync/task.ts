@@ -4,9 +4,10 @@ import type { Config } from '../config.ts';
 import type { Database } from '../db.ts';
 import type { Logger } from '../logging/logger.ts';
 import type { SyncDeps } from './deps.ts';
-import { acquireLease, type AcquireResult, type LockDocument } from './lease.ts';
-import { ProgressTracker } from './progress.ts';
+import { acquireLease, type AcquireResult, type Lease, type LockDocument } from './lease.ts';
+import { ProgressTracker, publishProgress } from './progress.ts';
 import { logSummary } from './report.ts';
+import type { RunHandle } from './runs.ts';
 import { runBody, type RunBodyResult } from './run.ts';
 import {
   closeAbandonedRuns,
@@ -76,8 +77,6 @@ export interface SyncTask {
 
 export const SYNC_LEASE = 'sync';
 
-/** How often a running run writes its progress to the store (other replicas read it there). */
-const PROGRESS_WRITE_MS = 2000;
 /** How often a wait on another process's run reads the store. */
 const POLL_MS = 250;
 
@@ -88,7 +87,8 @@ export const runIdOfOwner = (owner: string): string | null => (owner.includes(':
 
 export function createSyncTask(deps: SyncTaskDeps): SyncTask {
   const { db, clock, sync } = deps;
-  const running = new Map<string, { finished: Promise<SyncRunDocument>; progress: ProgressTracker }>();
+  /** The runs this process is running, by id. */
+  const runs = new Map<string, { finished: Promise<SyncRunDocument>; progress: ProgressTracker }>();
   let nextRun: () => Date | null = () => null;
 
   /** The summary, with the rate limit as this process knows it now. */
@@ -97,69 +97,85 @@ export function createSyncTask(deps: SyncTaskDeps): SyncTask {
     return summarize({ ...input, finishedAt }, sync.github.budget.state(finishedAt.getTime()));
   };
 
+  /** Starts a run: record it, acquire the lease, then skip it or launch it. */
   async function start(trigger: SyncTrigger, options: RunOptions = {}): Promise<StartResult> {
+    const begun = await begin(trigger, options.log ?? deps.log);
+    return begun.got.acquired ? await launch(begun, begun.got.lease, options.onProgress) : skip(begun, begun.got.holder);
+  }
+
+  interface Begun {
+    record: SyncRunDocument;
+    log: Logger;
+    handle: RunHandle;
+    got: AcquireResult;
+  }
+
+  /** Step 1: the run is recorded (queued) and tries the lease. A database failure is counted, logged and thrown. */
+  async function begin(trigger: SyncTrigger, parentLog: Logger): Promise<Begun> {
     const runId = randomBytes(6).toString('hex');
-    const log = (options.log ?? deps.log).child({ run_id: runId });
-    const queuedAt = clock.now();
-    const record: SyncRunDocument = {
-      _id: runId,
-      state: 'queued',
-      trigger,
-      process: sync.processId,
-      queuedAt,
-      startedAt: null,
-      finishedAt: null,
-      progress: null,
-      summary: null,
-      heldBy: null,
-    };
+    const log = parentLog.child({ run_id: runId });
+    const record = queuedRecord(runId, trigger, sync.processId, clock.now());
     const handle = sync.runs.begin(log);
-    let got: AcquireResult;
     try {
       await insertRun(db, record);
-      got = await acquireLease(locksCollection(db), {
+      const got = await acquireLease(locksCollection(db), {
         name: SYNC_LEASE,
         owner: `${sync.processId}:${runId}`,
         ttlMs: sync.options.leaseTtlMs,
         now: () => clock.now(),
       });
+      return { record, log, handle, got };
     } catch (error) {
       handle.end();
-      const summary = summaryOf({ runId, trigger, startedAt: queuedAt, stoppedBy: 'error', failure: error });
-      report(log, summary);
+      report(log, summaryOf({ runId, trigger, startedAt: record.queuedAt, stoppedBy: 'error', failure: error }));
       throw error;
     }
+  }
 
-    if (!got.acquired) {
-      handle.end();
-      const summary = summaryOf({ runId, trigger, startedAt: queuedAt, stoppedBy: 'lease_held' });
-      const heldBy = got.holder ? runIdOfOwner(got.holder.owner) : null;
-      const skipped = { ...record, state: 'skipped' as const, finishedAt: clock.now(), summary, heldBy };
-      // A scheduled run that found the lease taken is history worth keeping; a refused POST
-      // /sync is not (the answer names the holder), and keeping those would let a client
-      // push real runs out of the bounded history.
-      const recorded =
-        trigger === 'http'
-          ? deleteRun(db, runId)
-          : updateRun(db, runId, { state: 'skipped', finishedAt: skipped.finishedAt, summary, heldBy });
-      await recorded.catch((error: unknown) => log.warn('recording the skipped sync run failed', { err: error as Error }));
-      report(log, summary, { holder: got.holder });
-      return { started: false, run: skipped, holder: heldBy };
-    }
+  /** Another run holds the lease: this one is skipped, naming the holder. */
+  async function skip({ record, log, handle }: Begun, holder: { owner: string; expiresAt: Date } | null): Promise<StartResult> {
+    handle.end();
+    const summary = summaryOf({ runId: record._id, trigger: record.trigger, startedAt: record.queuedAt, stoppedBy: 'lease_held' });
+    const heldBy = holder ? runIdOfOwner(holder.owner) : null;
+    const skipped = { ...record, state: 'skipped' as const, finishedAt: clock.now(), summary, heldBy };
+    // A scheduled run that found the lease taken is history worth keeping; a refused POST
+    // /sync is not (the answer names the holder), and keeping those would let a client
+    // push real runs out of the bounded history.
+    const recorded =
+      record.trigger === 'http'
+        ? deleteRun(db, record._id)
+        : updateRun(db, record._id, { state: 'skipped', finishedAt: skipped.finishedAt, summary, heldBy });
+    await recorded.catch((error: unknown) => log.warn('recording the skipped sync run failed', { err: error as Error }));
+    report(log, summary, { holder });
+    return { started: false, run: skipped, holder: heldBy };
+  }
 
-    const lease = got.lease;
+  /**
+   * Marks the run running, in the store too (so whoever follows its Location sees it so),
+   * then steps 2 to 4 in the background (run.ts), then step 5: finish.
+   */
+  async function launch({ record, log, handle }: Begun, lease: Lease, onProgress?: (progress: RunProgress) => void): Promise<StartResult> {
+    const runId = record._id;
     const startedAt = clock.now();
     sync.observer.leaseHeld(true);
-    log.debug('sync run started', { trigger, fence: lease.token }); // not "token": logs mask that key
+    log.debug('sync run started', { trigger: record.trigger, fence: lease.token }); // not "token": logs mask that key
     const progress = new ProgressTracker({ clock, budget: sync.github.budget, startedAt, deadline: startedAt.getTime() + deps.config.SYNC_DEADLINE });
-    const runningRecord: SyncRunDocument = { ...record, state: 'running', startedAt, progress: progress.snapshot() };
+    const running: SyncRunDocument = { ...record, state: 'running', startedAt, progress: progress.snapshot() };
+    const marked = await updateRun(db, runId, { state: 'running', startedAt, progress: running.progress }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     const finished = (async () => {
-      const publisher = publishProgress(runId, progress, log, options.onProgress);
+      const publisher = publishProgress(progress, {
+        observer: sync.observer,
+        onProgress,
+        save: (snapshot) => updateRun(db, runId, { progress: snapshot }).catch((error: unknown) => log.debug('writing sync progress failed', { err: error as Error })),
+      });
       let body: RunBodyResult | undefined;
       let failure: unknown;
       try {
-        await updateRun(db, runId, { state: 'running', startedAt, progress: runningRecord.progress });
+        if (marked !== undefined) throw marked;
         const abandoned = await closeAbandonedRuns(db, runId, startedAt);
         if (abandoned > 0) log.warn('sync runs left running by a stopped process marked failed', { abandoned });
         body = await runBody({ ...deps, log }, { lease, startedAt, progress, signal: handle.signal });
@@ -169,55 +185,27 @@ export function createSyncTask(deps: SyncTaskDeps): SyncTask {
       } finally {
         await publisher.stop();
       }
-      const summary = summaryOf({ runId, trigger, startedAt, stoppedBy: body?.stoppedBy ?? 'error', body, failure, requestsSpent: progress.requestsSpent });
-      const final: SyncRunDocument = {
-        ...runningRecord,
-        state: stateOf(summary.outcome),
-        finishedAt: clock.now(),
-        progress: progress.snapshot(),
-        summary,
-      };
-      // The final record before the lease goes: the next holder marks runs still "running" as abandoned.
-      await updateRun(db, runId, { state: final.state, finishedAt: final.finishedAt, progress: final.progress, summary })
-        .then(() => trimRuns(db, deps.config.SYNC_HISTORY))
-        .catch((error: unknown) => log.warn('recording the finished sync run failed', { err: error as Error }));
-      await lease.release().catch((error: unknown) => log.warn('releasing the sync lease failed', { err: error as Error }));
-      sync.observer.leaseHeld(false);
-      sync.observer.progress?.(null);
-      running.delete(runId);
+      const summary = summaryOf({ runId, trigger: record.trigger, startedAt, stoppedBy: body?.stoppedBy ?? 'error', body, failure, requestsSpent: progress.requestsSpent });
+      const final: SyncRunDocument = { ...running, state: stateOf(summary.outcome), finishedAt: clock.now(), progress: progress.snapshot(), summary };
+      await finish(final, lease, log);
+      runs.delete(runId);
       handle.end();
       report(log, summary, { unreachable: body?.detail });
       return final;
     })();
-    running.set(runId, { finished, progress });
-    return { started: true, run: runningRecord, finished };
+    runs.set(runId, { finished, progress });
+    return { started: true, run: running, finished };
   }
 
-  /** Progress to the gauges and the caller at once and on every change, to the store every few seconds. */
-  function publishProgress(runId: string, progress: ProgressTracker, log: Logger, onProgress?: (progress: RunProgress) => void) {
-    let writing: Promise<void> = Promise.resolve();
-    const publish = () => {
-      const snapshot = progress.snapshot();
-      sync.observer.progress?.(snapshot);
-      onProgress?.(snapshot);
-      return snapshot;
-    };
-    const timer = setInterval(() => {
-      const snapshot = publish();
-      writing = writing.then(() =>
-        updateRun(db, runId, { progress: snapshot }).catch((error: unknown) => log.debug('writing sync progress failed', { err: error as Error })),
-      );
-    }, PROGRESS_WRITE_MS);
-    timer.unref();
-    const unsubscribe = progress.onChange(publish);
-    publish();
-    return {
-      async stop() {
-        clearInterval(timer);
-        unsubscribe();
-        await writing;
-      },
-    };
+  /** Step 5: the final record (before the lease goes: the next holder marks runs still "running" as abandoned), the trim, the release. */
+  async function finish(final: SyncRunDocument, lease: Lease, log: Logger): Promise<void> {
+    const { state, finishedAt, progress, summary } = final;
+    await updateRun(db, final._id, { state, finishedAt, progress, summary })
+      .then(() => trimRuns(db, deps.config.SYNC_HISTORY))
+      .catch((error: unknown) => log.warn('recording the finished sync run failed', { err: error as Error }));
+    await lease.release().catch((error: unknown) => log.warn('releasing the sync lease failed', { err: error as Error }));
+    sync.observer.leaseHeld(false);
+    sync.observer.progress?.(null);
   }
 
   function report(log: Logger, summary: SyncSummary, context: Parameters<typeof logSummary>[2] = {}) {
@@ -226,7 +214,7 @@ export function createSyncTask(deps: SyncTaskDeps): SyncTask {
   }
 
   async function waitFor(id: string, ms: number): Promise<SyncRunDocument | null> {
-    const local = running.get(id);
+    const local = runs.get(id);
     if (local) return within(local.finished, ms);
     const until = Date.now() + ms;
     for (;;) {
@@ -247,7 +235,7 @@ export function createSyncTask(deps: SyncTaskDeps): SyncTask {
       return run.summary!;
     },
     waitFor,
-    liveProgress: (id) => running.get(id)?.progress.snapshot(),
+    liveProgress: (id) => runs.get(id)?.progress.snapshot(),
     setNextRun(next) {
       nextRun = next;
     },
@@ -263,3 +251,17 @@ function within<T>(promise: Promise<T>, ms: number): Promise<T | null> {
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
 }
+
+/** A run as first recorded: queued, nothing known yet. */
+const queuedRecord = (id: string, trigger: SyncTrigger, process: string, queuedAt: Date): SyncRunDocument => ({
+  _id: id,
+  state: 'queued',
+  trigger,
+  process,
+  queuedAt,
+  startedAt: null,
+  finishedAt: null,
+  progress: null,
+  summary: null,
+  heldBy: null,
+});

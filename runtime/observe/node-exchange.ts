@@ -38,7 +38,8 @@ export class NodeExchange {
 /** Ends the observation when the Node response closes: after its last byte, or when the client left first (499). */
 export function trackResponse(observation: RequestObservation, response: ObservedResponse): void {
   response.observation = observation;
-  response.once('close', endObservation);
+  // `on`, not `once`: a response closes once, and once() would wrap the listener per request.
+  response.on('close', endObservation);
 }
 
 // One listener function for every response, no closure per request.

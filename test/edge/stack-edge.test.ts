@@ -1,18 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
 import { buildGoTool } from '../../scripts/lib/go-tool.ts';
-import { run } from '../monitoring/helpers.ts';
+import { resolveStack } from '../monitoring/helpers.ts';
 import { adaptCaddyfile, upstreamsOf } from './caddy-loopback.ts';
 
 /**
- * The secured edge as stack.yml deploys it, read the way Docker resolves it (`docker stack
- * config`, the client alone): one way in, every network encrypted, and X-Forwarded-For
+ * The secured edge as stack.yml deploys it, read the way Docker resolves it (compose-go,
+ * tools/stack-config): one way in, every network encrypted, and X-Forwarded-For
  * believed only from the proxy.
  */
 const resolve = (files: string[], env: Record<string, string> = {}) => {
-  const result = run('docker', ['stack', 'config', ...files.flatMap((file) => ['-c', file])], { env: { VERSION: 'test', ...env } });
+  const result = resolveStack(files, env);
   expect(result.status, result.output).toBe(0);
-  return parseYaml(result.output);
+  return JSON.parse(result.output);
 };
 
 const networksOf = (service: any): string[] => (Array.isArray(service.networks) ? service.networks : Object.keys(service.networks ?? {}));

@@ -2,6 +2,8 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parseStackArgs, UsageError } from '../../scripts/lib/stack/options.ts';
+import { requiredVariables } from '../../scripts/lib/stack/stack-files.ts';
 import { readYaml, ROOT } from '../monitoring/helpers.ts';
 
 /**
@@ -11,12 +13,13 @@ import { readYaml, ROOT } from '../monitoring/helpers.ts';
  * PATH holds only node, so no docker client is ever found or run.
  */
 const NODE_ONLY = dirname(process.execPath);
+const RUNBOOKS = 'https://runbooks.example.org/alerts.md';
 
 function stack(args: string[], env: Record<string, string> = {}) {
   const result = spawnSync(process.execPath, [join(ROOT, 'scripts/stack.ts'), ...args], {
     cwd: ROOT,
     encoding: 'utf8',
-    env: { PATH: NODE_ONLY, HOME: tmpdir(), ...env },
+    env: { PATH: NODE_ONLY, HOME: tmpdir(), RUNBOOK_BASE_URL: RUNBOOKS, ...env },
     timeout: 20_000,
   });
   const lines = result.stdout.split('\n');
@@ -27,6 +30,10 @@ function stack(args: string[], env: Record<string, string> = {}) {
     commands: lines.filter((line) => line.startsWith('$ ')).map((line) => line.slice(2)),
   };
 }
+
+/** `NAME=value ...` for every variable the stack files require, as the deploy command carries them. */
+const required = (files: string[], version: string) =>
+  [...requiredVariables(ROOT, files).keys()].map((name) => `${name}=${name === 'VERSION' ? version : RUNBOOKS}`).join(' ');
 
 const FORMAT_SWARM = `docker info --format '{{.Swarm.LocalNodeState}} {{.Swarm.ControlAvailable}} {{.Swarm.NodeID}}'`;
 
@@ -48,7 +55,7 @@ describe('stack:up --dry-run', () => {
       'docker secret create api_tokens -  # stdin: random bearer token for writes',
       'docker secret create grafana_admin_password -  # stdin: random password',
       'docker secret create edge_auth_hash -  # stdin: argon2id hash of a random password',
-      'VERSION=1.2.3-test docker stack deploy --compose-file stack.yml --compose-file stack.demo.yml repo-monitor',
+      `${required(['stack.yml', 'stack.demo.yml'], '1.2.3-test')} docker stack deploy --compose-file stack.yml --compose-file stack.demo.yml repo-monitor`,
       `docker stack services repo-monitor --format '{{.Name}} {{.Replicas}}'`,
       'docker ps --quiet --filter label=com.docker.swarm.service.name=repo-monitor_caddy',
       `docker cp '<caddy-container>:/data/caddy/pki/authorities/local/root.crt' .data/stack/repo-monitor/caddy-root.crt`,
@@ -72,7 +79,7 @@ describe('stack:up --dry-run', () => {
     const run = stack(['up', '--dry-run', '--version', 'v1'], { GITHUB_TOKEN: token });
     expect(run.status, run.stderr).toBe(0);
     expect(run.commands).toContain('docker secret create github_token -  # stdin: GITHUB_TOKEN from the environment');
-    expect(run.commands).toContain('VERSION=v1 docker stack deploy --compose-file stack.yml repo-monitor');
+    expect(run.commands).toContain(`${required(['stack.yml'], 'v1')} docker stack deploy --compose-file stack.yml repo-monitor`);
     expect(run.stdout).not.toContain(token);
     expect(run.stdout).not.toContain('fake GitHub');
   });
@@ -96,9 +103,8 @@ describe('stack:up --dry-run', () => {
     expect(run.stdout).toMatch(/Grafana +https:\/\/grafana\.monitor\.example\.org\//);
     expect(run.stdout).not.toContain('caddy-root.crt');
     expect(run.commands).toContain('docker build --build-arg VERSION=v1 --tag registry.example.org/repo-monitor:v1 .');
-    expect(run.commands).toContain(
-      'VERSION=v1 IMAGE=registry.example.org/repo-monitor docker stack deploy --compose-file stack.yml --compose-file stack.demo.yml rm2',
-    );
+    const withImage = required(['stack.yml', 'stack.demo.yml'], 'v1').replace('VERSION=v1', 'VERSION=v1 IMAGE=registry.example.org/repo-monitor');
+    expect(run.commands).toContain(`${withImage} docker stack deploy --compose-file stack.yml --compose-file stack.demo.yml rm2`);
   });
 
   it('derives the version from package.json and the git commit when none is given', () => {
@@ -138,10 +144,26 @@ describe('arguments', () => {
     [['up', '--timeout', '5m'], '--timeout "5m"'],
     [['up', '--stack-name=-x'], '--stack-name "-x"'],
     [['up', '--version', 'no spaces'], 'version "no spaces": a docker tag'],
-  ])('%j is refused with usage (exit 2)', (args, message) => {
-    const run = stack([...args, '--dry-run']);
+  ])('%j is refused', (args, message) => {
+    expect(() => parseStackArgs([...args, '--dry-run'], {})).toThrow(new UsageError(message).message);
+  });
+
+  it('reads the options, VERSION standing in for --version', () => {
+    expect(parseStackArgs(['up', '--demo', '--timeout', '60', '--advertise-addr', '192.0.2.1'], { VERSION: 'abc' })).toEqual({
+      command: 'up',
+      demo: true,
+      dryRun: false,
+      stackName: 'repo-monitor',
+      version: 'abc',
+      timeoutSeconds: 60,
+      advertiseAddr: '192.0.2.1',
+    });
+  });
+
+  it('answers a bad command line with the message and the usage, exit 2, and runs nothing', () => {
+    const run = stack(['up', '--bogus', '--dry-run']);
     expect(run.status).toBe(2);
-    expect(run.stderr).toContain(message);
+    expect(run.stderr).toContain("stack: Unknown option '--bogus'");
     expect(run.stderr).toContain('Usage: node scripts/stack.ts <up|down>');
     expect(run.commands).toEqual([]);
   });
@@ -169,7 +191,9 @@ describe('stack:up and the stack files', () => {
   const files = [readYaml('stack.yml'), readYaml('stack.demo.yml')];
 
   it('creates every external secret the stack and its demo overlay use', () => {
-    const external = files.flatMap((file) => Object.entries<any>(file.secrets ?? {}).filter(([, secret]) => secret.external).map(([name]) => name));
+    // The demo overlay redefines some of stack.yml's secrets as files: the later file wins, as in docker.
+    const declared = Object.assign({}, ...files.map((file) => file.secrets ?? {}));
+    const external = Object.entries<any>(declared).filter(([, secret]) => secret.external).map(([name]) => name);
     expect(external.length).toBeGreaterThan(0);
     const commands = plan();
     for (const name of external) expect(commands, name).toContain(`docker secret create ${name} -`);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../lib/config.ts';
 import { Logger } from '../../lib/logging/logger.ts';
+import { DOCS_PATH } from '../../runtime/pages/api-docs.ts';
 import { createService } from '../../runtime/service.ts';
 import type { RunningService } from '../helpers/service.ts';
 import { fetchSpec, HTTP_METHODS, type OpenApiSpec } from './lib/openapi-spec.ts';
@@ -105,12 +106,13 @@ describe('the OpenAPI document', () => {
     const config = loadConfig({ MONGODB_URI: 'mongodb://unused' });
     // Built, never connected: the routes are all this reads.
     const { app } = createService(config, { log: new Logger({ level: 'error', write: () => {} }), metrics: { runtime: false } });
-    // The app's own routes, minus the middleware and the document itself (/metrics is not
-    // mounted without metrics).
+    // The app's own routes, minus the middleware, the document itself and the UI that shows
+    // it (/docs: a page, not an operation; /metrics is not mounted without metrics).
     const served = new Set(
       app.routes
         .filter((route) => HTTP_METHODS.includes(route.method.toLowerCase() as never))
         .filter((route) => route.path !== '/openapi.json' && route.path !== '/metrics')
+        .filter((route) => route.path !== DOCS_PATH && !route.path.startsWith(`${DOCS_PATH}/`))
         .map((route) => `${route.method.toUpperCase()} ${route.path.replaceAll(/:(\w+)/g, '{$1}')}`),
     );
     const documented = new Set(spec.operations().map(({ method, path }) => `${method.toUpperCase()} ${path}`));

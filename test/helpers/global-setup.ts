@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { startEmbeddedMongo } from '../../scripts/lib/embedded-mongo.ts';
-import { buildGoTool } from '../../scripts/lib/go-tool.ts';
+import { buildSuiteTools } from '../../scripts/lib/suite-tools.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -18,8 +18,9 @@ declare module 'vitest' {
  */
 export default async function setup(project: TestProject) {
   const log = (line: string) => process.stderr.write(`${line}\n`);
-  buildGoTool('promparse', log);
-  buildGoTool('logfmtparse', log);
+  // Every Go helper, built here once per run (each build holds a lock), so test files only
+  // look them up; the first run on a machine compiles them and says so.
+  buildSuiteTools(log);
   if (process.env.MONGODB_URI) {
     project.provide('mongodbUri', process.env.MONGODB_URI);
     return;

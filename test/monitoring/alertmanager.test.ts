@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertRules, readYaml, requireTool, ROOT, run } from './helpers.ts';
+import { parseLogfmt } from '../helpers/logs.ts';
+import { alertRules, readText, readYaml, ROOT, run, toolPath } from './helpers.ts';
 
 /**
  * Alertmanager's routes and inhibitions, checked with amtool and with a real Alertmanager
@@ -18,14 +19,25 @@ describe('alertmanager.yml', () => {
     expect(result.status, result.output).toBe(0);
   });
 
-  it('routes every alert rule by its severity: page to oncall, ticket to tickets', () => {
-    const receiverFor = { page: 'oncall', ticket: 'tickets' } as Record<string, string>;
+  it('routes every alert rule by its severity: page to oncall, ticket to tickets, the Watchdog to the dead man\'s switch', () => {
+    const receiverFor = { page: 'oncall', ticket: 'tickets', none: 'deadmansswitch' } as Record<string, string>;
     for (const rule of alertRules()) {
       const severity = rule.labels!.severity!;
       const result = run('amtool', ['config', 'routes', 'test', `--config.file=${CONFIG}`, `alertname=${rule.alert}`, `severity=${severity}`]);
       expect(result.status, result.output).toBe(0);
       expect(result.output.trim().split('\n')[0], rule.alert).toBe(receiverFor[severity]);
     }
+  });
+
+  it('reads every destination from a secret the alertmanager service is given', () => {
+    const config = readYaml(CONFIG);
+    const files = config.receivers.flatMap((receiver: any) =>
+      [...(receiver.slack_configs ?? []), ...(receiver.webhook_configs ?? [])].map((entry: any) => entry.api_url_file ?? entry.url_file),
+    );
+    expect(files).toHaveLength(3);
+    const secrets = readYaml('stack.yml').services.alertmanager.secrets as string[];
+    for (const file of files) expect(secrets, file).toContain(/^\/run\/secrets\/(\w+)$/.exec(file)?.[1]);
+    expect(readText(CONFIG)).not.toMatch(/https?:\/\//);
   });
 
   it('inhibits only with alert names that exist in the rules', () => {
@@ -47,7 +59,7 @@ describe('a real Alertmanager with this configuration', () => {
   let dataDir: string;
 
   beforeAll(async () => {
-    const binary = requireTool('prometheus-alertmanager');
+    const binary = toolPath('alertmanager');
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
@@ -74,12 +86,12 @@ describe('a real Alertmanager with this configuration', () => {
     expect(response.status).toBe(200);
   };
 
-  /** alertname/job/stack of every alert Alertmanager holds, and whether it is inhibited. */
+  /** alertname/severity/job/instance/mountpoint/stack of every alert Alertmanager holds, and whether it is inhibited. */
   const states = async () => {
     const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as any[];
     return Object.fromEntries(
       alerts.map((alert) => [
-        [alert.labels.alertname, alert.labels.job, alert.labels.stack].filter(Boolean).join('/'),
+        ['alertname', 'severity', 'job', 'instance', 'mountpoint', 'stack'].map((key) => alert.labels[key]).filter(Boolean).join('/'),
         alert.status.inhibitedBy.length > 0 ? 'inhibited' : 'active',
       ]),
     );
@@ -88,29 +100,131 @@ describe('a real Alertmanager with this configuration', () => {
   it('silences the symptoms of a cause in the same stack, and nothing else', async () => {
     await post([
       { alertname: 'DatabaseUnreachable', severity: 'page', stack: 'repo-monitor', job: 'api', instance: 'a:9464' },
-      { alertname: 'HighErrorRatio', severity: 'page', stack: 'repo-monitor' },
-      { alertname: 'LatencySLOBreached', severity: 'page', stack: 'repo-monitor' },
-      { alertname: 'HighErrorRatio', severity: 'page', stack: 'staging' },
+      { alertname: 'ErrorBudgetBurn', severity: 'page', stack: 'repo-monitor' },
+      { alertname: 'LatencyBudgetBurn', severity: 'page', stack: 'repo-monitor' },
+      { alertname: 'SyncTriggerSlow', severity: 'ticket', stack: 'repo-monitor' },
+      { alertname: 'ErrorBudgetBurn', severity: 'page', stack: 'staging' },
+      { alertname: 'ErrorBudgetBurn', severity: 'ticket', stack: 'staging' },
       { alertname: 'SchedulerMissing', severity: 'ticket', stack: 'repo-monitor', job: 'scheduler' },
       { alertname: 'DataStale', severity: 'ticket', stack: 'repo-monitor' },
       { alertname: 'TargetDown', severity: 'ticket', stack: 'repo-monitor', job: 'scheduler', instance: 's:9464' },
       { alertname: 'TargetDown', severity: 'ticket', stack: 'repo-monitor', job: 'api', instance: 'b:9464' },
+      { alertname: 'TargetDown', severity: 'page', stack: 'staging', job: 'api' },
+      { alertname: 'TargetDown', severity: 'ticket', stack: 'staging', job: 'api', instance: 'c:9464' },
       { alertname: 'UpstreamThrottled', severity: 'ticket', stack: 'repo-monitor' },
       { alertname: 'RateLimitBudgetLow', severity: 'ticket', stack: 'repo-monitor', job: 'scheduler', instance: 's:9464' },
+      { alertname: 'DiskFillingUp', severity: 'page', stack: 'repo-monitor', instance: 'n1:9100', mountpoint: '/' },
+      { alertname: 'DiskFillingUp', severity: 'ticket', stack: 'repo-monitor', instance: 'n1:9100', mountpoint: '/' },
+      { alertname: 'DiskFillingUp', severity: 'ticket', stack: 'repo-monitor', instance: 'n2:9100', mountpoint: '/' },
+      { alertname: 'Watchdog', severity: 'none', stack: 'repo-monitor' },
     ]);
     expect(await states()).toEqual({
-      'DatabaseUnreachable/api/repo-monitor': 'active',
-      'HighErrorRatio/repo-monitor': 'inhibited',
-      'LatencySLOBreached/repo-monitor': 'inhibited',
-      'HighErrorRatio/staging': 'active', // another stack's database is not the cause
-      'SchedulerMissing/scheduler/repo-monitor': 'active',
-      'DataStale/repo-monitor': 'inhibited',
-      'TargetDown/scheduler/repo-monitor': 'inhibited',
-      'TargetDown/api/repo-monitor': 'active',
-      'UpstreamThrottled/repo-monitor': 'active',
-      'RateLimitBudgetLow/scheduler/repo-monitor': 'inhibited',
+      'DatabaseUnreachable/page/api/a:9464/repo-monitor': 'active',
+      'ErrorBudgetBurn/page/repo-monitor': 'inhibited',
+      'LatencyBudgetBurn/page/repo-monitor': 'inhibited',
+      'SyncTriggerSlow/ticket/repo-monitor': 'inhibited',
+      'ErrorBudgetBurn/page/staging': 'active', // another stack's database is not the cause
+      'ErrorBudgetBurn/ticket/staging': 'inhibited', // its page says it already
+      'SchedulerMissing/ticket/scheduler/repo-monitor': 'active',
+      'DataStale/ticket/repo-monitor': 'inhibited',
+      'TargetDown/ticket/scheduler/s:9464/repo-monitor': 'inhibited',
+      'TargetDown/ticket/api/b:9464/repo-monitor': 'active',
+      'TargetDown/page/api/staging': 'active',
+      'TargetDown/ticket/api/c:9464/staging': 'inhibited', // no api replica at all covers it
+      'UpstreamThrottled/ticket/repo-monitor': 'active',
+      'RateLimitBudgetLow/ticket/scheduler/s:9464/repo-monitor': 'inhibited',
+      'DiskFillingUp/page/n1:9100///repo-monitor': 'active',
+      'DiskFillingUp/ticket/n1:9100///repo-monitor': 'inhibited', // the same filesystem pages
+      'DiskFillingUp/ticket/n2:9100///repo-monitor': 'active',
+      'Watchdog/none/repo-monitor': 'active',
     });
   });
+});
+
+describe('notifications from a real Alertmanager through the receivers\' secret files', () => {
+  let alertmanager: ChildProcess;
+  let sink: ChildProcess;
+  let url: string;
+  let dir: string;
+  const sinkLines: string[] = [];
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'alert-delivery-'));
+    // The demo's sink on loopback, as the receivers' destination.
+    const sinkPort = await freePort();
+    sink = spawn(process.execPath, [join(ROOT, 'monitoring/alertmanager/webhook-sink.ts')], {
+      env: { ...process.env, ALERT_SINK_HOST: '127.0.0.1', ALERT_SINK_PORT: String(sinkPort) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    sink.stdout!.setEncoding('utf8').on('data', (chunk: string) => sinkLines.push(...chunk.split('\n').filter(Boolean)));
+    await waitForReady(`http://127.0.0.1:${sinkPort}/`);
+    // The secrets as swarm mounts them: one file each, here with a trailing newline as `echo` writes.
+    for (const receiver of ['oncall', 'tickets', 'deadmansswitch']) {
+      const secret = { oncall: 'alert_slack_api_url', tickets: 'alert_webhook_url', deadmansswitch: 'alert_deadmansswitch_url' }[receiver]!;
+      writeFileSync(join(dir, secret), `http://127.0.0.1:${sinkPort}/${receiver}\n`);
+    }
+    // The configuration under test, with the secrets' directory moved and the first wait
+    // of each group shortened from 30 s so the test does not sit through it.
+    const config = readText(CONFIG).replaceAll('/run/secrets/', `${dir}/`).replace(/group_wait: 30s/, 'group_wait: 1s');
+    writeFileSync(join(dir, 'alertmanager.yml'), config);
+    const port = await freePort();
+    url = `http://127.0.0.1:${port}`;
+    alertmanager = spawn(
+      toolPath('alertmanager'),
+      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
+      { stdio: 'ignore' },
+    );
+    await waitForReady(`${url}/-/ready`);
+  });
+
+  afterAll(() => {
+    alertmanager?.kill();
+    sink?.kill();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const runbook = (alert: string) => `https://runbooks.example.org/alerts#runbook-${alert.toLowerCase()}`;
+  const alert = (labels: Record<string, string>) => ({
+    labels: { stack: 'repo-monitor', ...labels },
+    annotations: { summary: `${labels.alertname} summary`, description: 'what it means', runbook_url: runbook(labels.alertname!) },
+    startsAt: new Date().toISOString(),
+  });
+
+  const waitForLines = async (predicate: (lines: string[]) => boolean, timeoutMs = 20_000) => {
+    const deadline = Date.now() + timeoutMs;
+    while (!predicate(sinkLines)) {
+      if (Date.now() > deadline) throw new Error(`the sink did not log the expected notifications; it logged:\n${sinkLines.join('\n')}`);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  };
+
+  it('delivers the Watchdog to the dead man\'s switch, a page to Slack with its runbook link, a ticket to the webhook', async () => {
+    const response = await fetch(`${url}/api/v2/alerts`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify([
+        alert({ alertname: 'Watchdog', severity: 'none' }),
+        alert({ alertname: 'ErrorBudgetBurn', severity: 'page' }),
+        alert({ alertname: 'DataStale', severity: 'ticket' }),
+      ]),
+    });
+    expect(response.status).toBe(200);
+    const notified = (receiver: string) => (lines: string[]) => lines.some((line) => line.includes(`receiver=${receiver} `));
+    await waitForLines((lines) => ['deadmansswitch', 'oncall', 'tickets'].every((receiver) => notified(receiver)(lines)));
+
+    const fields = (receiver: string) => parseLogfmt(sinkLines.filter((line) => line.includes(`receiver=${receiver} `)))[0]!;
+    expect(fields('deadmansswitch')).toMatchObject({ msg: 'alert notification', status: 'firing', alertname: 'Watchdog', severity: 'none' });
+    expect(fields('oncall')).toMatchObject({
+      msg: 'alert notification',
+      title: '[FIRING:1] ErrorBudgetBurn (repo-monitor)',
+      runbook_url: runbook('ErrorBudgetBurn'),
+    });
+    expect(fields('oncall').text).toContain('ErrorBudgetBurn summary');
+    expect(fields('oncall').text).toContain(`Runbook: ${runbook('ErrorBudgetBurn')}`);
+    expect(fields('tickets')).toMatchObject({ alertname: 'DataStale', severity: 'ticket', runbook_url: runbook('DataStale') });
+    // Each receiver got only its own alert.
+    expect(sinkLines.filter((line) => line.includes('msg="alert notification"'))).toHaveLength(3);
+  }, 30_000);
 });
 
 function freePort(): Promise<number> {

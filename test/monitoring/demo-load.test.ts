@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requireTool, ROOT } from './helpers.ts';
+import { ROOT } from './helpers.ts';
 
 /**
- * The demo's load generator (monitoring/demo/load.sh, run by stack.demo.yml in a curl
- * container) driven against a local stand-in for the API for one second.
+ * The demo's load generator (monitoring/demo/load.ts, run by stack.demo.yml in the app
+ * image) driven against a local HTTP server that records what it receives, for one second.
  */
-describe('monitoring/demo/load.sh', () => {
+describe('monitoring/demo/load.ts', () => {
   const requests: Array<{ method: string; url: string; authorization?: string; body: string }> = [];
   let server: Server;
   let port: number;
@@ -37,11 +37,10 @@ describe('monitoring/demo/load.sh', () => {
   });
 
   it('tracks the demo repositories with the first API token, then reads for LOAD_SECONDS and stops', async () => {
-    requireTool('curl');
     const tokens = join(dir, 'api_tokens');
     writeFileSync(tokens, 'first-token,second-token\n');
     const started = Date.now();
-    const { stdout } = await promisify(execFile)(requireTool('sh'), [join(ROOT, 'monitoring/demo/load.sh')], {
+    const { stdout } = await promisify(execFile)(process.execPath, [join(ROOT, 'monitoring/demo/load.ts')], {
       env: { PATH: process.env.PATH, API: `http://127.0.0.1:${port}`, LOAD_SECONDS: '1', PAUSE: '0.1', API_TOKENS_FILE: tokens },
       timeout: 15_000,
     });

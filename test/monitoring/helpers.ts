@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { accessSync, constants, readdirSync, readFileSync } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
+import { buildAlertmanager, buildPrometheus, buildStackConfig } from '../../scripts/lib/monitoring-tools.ts';
 
 /** Paths and small tools shared by the monitoring tests. */
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -14,28 +15,21 @@ export const readText = (path: string) => readFileSync(join(ROOT, path), 'utf8')
 /** YAML with merge keys (`<<: *anchor`) resolved, as Docker reads the stack files. */
 export const readYaml = (path: string): any => parseYaml(readText(path), { merge: true });
 
-/** Where each missing tool comes from; .ci/run installs them, so CI never skips. */
-const INSTALL_HINT: Record<string, string> = {
-  promtool: "Debian package 'prometheus' (apt-get install prometheus)",
-  amtool: "Debian package 'prometheus-alertmanager'",
-  'prometheus-alertmanager': "Debian package 'prometheus-alertmanager'",
-  docker: 'the docker client (docker-ce-cli); no engine is needed',
-  curl: "Debian package 'curl'",
+/**
+ * The tools the monitoring tests run, at the stack's versions, built from the Go module proxy
+ * (scripts/lib/monitoring-tools.ts). Global setup builds them; here they are only looked up.
+ */
+const TOOLS = {
+  prometheus: () => buildPrometheus().prometheus,
+  promtool: () => buildPrometheus().promtool,
+  alertmanager: () => buildAlertmanager().alertmanager,
+  amtool: () => buildAlertmanager().amtool,
+  'stack-config': () => buildStackConfig(),
 };
+export type ToolName = keyof typeof TOOLS;
 
-/** The tool's path, or an error saying how to install it: these tests fail, never skip. */
-export function requireTool(name: string): string {
-  for (const dir of (process.env.PATH ?? '').split(delimiter)) {
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not in this directory
-    }
-  }
-  throw new Error(`${name} is not on PATH: install ${INSTALL_HINT[name] ?? name}. .ci/run installs it before npm test.`);
-}
+/** The path of a Go-built tool (built now if global setup has not). */
+export const toolPath = (name: ToolName): string => TOOLS[name]();
 
 export interface RunResult {
   status: number;
@@ -43,8 +37,8 @@ export interface RunResult {
 }
 
 /** Runs a tool to completion; never throws on a non-zero exit, so tests can show the output. */
-export function run(tool: string, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): RunResult {
-  const file = requireTool(tool);
+export function run(tool: ToolName, args: string[], options: { cwd?: string; env?: Record<string, string> } = {}): RunResult {
+  const file = toolPath(tool);
   try {
     const output = execFileSync(file, args, {
       cwd: options.cwd ?? ROOT,
@@ -60,6 +54,17 @@ export function run(tool: string, args: string[], options: { cwd?: string; env?:
   }
 }
 
+/**
+ * Stack files as Docker resolves them, validated, interpolated and merged (tools/stack-config,
+ * compose-go, in place of `docker stack config`). It writes CPUs as numbers and sizes in bytes.
+ */
+/** The variables stack.yml requires (`${NAME:?...}`), as a deployment sets them. */
+export const DEPLOY_ENV = { VERSION: 'test', RUNBOOK_BASE_URL: 'https://runbooks.example.org/alerts' };
+
+export function resolveStack(files: string[], env: Record<string, string> = {}): RunResult {
+  return run('stack-config', files.flatMap((file) => ['-c', file]), { env: { ...DEPLOY_ENV, ...env } });
+}
+
 export interface AlertRule {
   alert: string;
   expr: string;
@@ -72,12 +77,24 @@ export interface AlertRule {
 export const ruleFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.rules.yml'));
 export const ruleTestFiles = () => readdirSync(RULES_DIR).filter((name) => name.endsWith('.test.yml'));
 
-export function alertRules(): AlertRule[] {
+export interface RecordingRule {
+  record: string;
+  expr: string;
+  file: string;
+}
+
+function rules(): Array<Partial<AlertRule & RecordingRule> & { expr: string; file: string }> {
   return ruleFiles().flatMap((file) => {
     const doc = parseYaml(readFileSync(join(RULES_DIR, file), 'utf8'));
     return doc.groups.flatMap((group: { rules: AlertRule[] }) => group.rules.map((rule) => ({ ...rule, file })));
   });
 }
+
+/** The alerting rules of every rule file (recording rules left out). */
+export const alertRules = (): AlertRule[] => rules().filter((rule): rule is AlertRule => typeof rule.alert === 'string');
+
+/** The recording rules (the SLO ratios), whose names alert expressions read like metrics. */
+export const recordingRules = (): RecordingRule[] => rules().filter((rule): rule is RecordingRule => typeof rule.record === 'string');
 
 export const dashboardFiles = () => readdirSync(DASHBOARDS_DIR).filter((name) => name.endsWith('.json'));
 export const readDashboard = (file: string): any => JSON.parse(readFileSync(join(DASHBOARDS_DIR, file), 'utf8'));
@@ -114,8 +131,9 @@ export function dashboardQueries(): PanelQuery[] {
 }
 
 /**
- * Metrics that come from node-exporter and cAdvisor, not from the service: the live test
- * has neither running, so panels on them must evaluate there but cannot have data.
+ * Metrics that come from node-exporter, cAdvisor and the log agents (Promtail, Alloy), not
+ * from the service: the live test has none running, so panels and rules on them must
+ * evaluate there but cannot have data.
  */
 export const EXPORTER_METRICS = new Set([
   'node_filesystem_avail_bytes',
@@ -126,6 +144,11 @@ export const EXPORTER_METRICS = new Set([
   'container_memory_working_set_bytes',
   'container_spec_memory_limit_bytes',
   'container_start_time_seconds',
+  'node_filesystem_readonly',
+  'promtail_sent_entries_total',
+  'promtail_dropped_entries_total',
+  'loki_write_sent_entries_total',
+  'loki_write_dropped_entries_total',
 ]);
 
 /**

@@ -5,7 +5,7 @@ import { parser as logqlParser } from '@grafana/lezer-logql';
 import { parser as promqlParser } from '@prometheus-io/lezer-promql';
 import { describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { alertRules, dashboardFiles, EXPORTER_METRICS, dashboardQueries, expandGrafanaMacros, readDashboard, readText, readYaml, run } from './helpers.ts';
+import { alertRules, dashboardFiles, dashboardQueries, EXPORTER_METRICS, expandGrafanaMacros, readDashboard, readText, readYaml, recordingRules, run } from './helpers.ts';
 
 /**
  * Every PromQL and LogQL expression the stack runs, wherever it is written (rules,
@@ -53,6 +53,10 @@ const KNOWN_METRICS = new Set([
   'mongodb_driver_pool_checkout_failures_total',
   'sync_runs_total',
   'sync_last_success_timestamp_seconds',
+  'sync_history_last_success_timestamp_seconds',
+  'sync_history_last_run_timestamp_seconds',
+  'sync_run_repos_done',
+  'sync_run_repos_due',
   'sync_last_run_timestamp_seconds',
   'sync_records_total',
   'upstream_requests_total',
@@ -67,6 +71,8 @@ const KNOWN_METRICS = new Set([
   'cache_stale_after_seconds',
   'up', // written by Prometheus for every target
   ...EXPORTER_METRICS,
+  // The recording rules' series (the SLO ratios).
+  ...recordingRules().map((rule) => rule.record),
 ]);
 
 interface Source {
@@ -74,7 +80,10 @@ interface Source {
   expr: string;
 }
 
-const ruleExpressions = (): Source[] => alertRules().map((rule) => ({ where: `${rule.file} ${rule.alert}`, expr: rule.expr }));
+const ruleExpressions = (): Source[] => [
+  ...alertRules().map((rule) => ({ where: `${rule.file} ${rule.alert}`, expr: rule.expr })),
+  ...recordingRules().map((rule) => ({ where: `${rule.file} ${rule.record}`, expr: rule.expr })),
+];
 
 const dashboardExpressions = (uid: 'prometheus' | 'loki'): Source[] =>
   dashboardQueries()
@@ -192,7 +201,7 @@ describe('LogQL', () => {
   });
 
   it('uses only the labels the agents attach; request_id and run_id stay structured metadata', () => {
-    const labels = new Set(['service', 'stack', 'stream', 'level']);
+    const labels = new Set(['service', 'stack', 'stream', 'level', 'task']);
     for (const { where, expr } of sources()) {
       const selector = /^[^{]*\{([^}]*)\}/.exec(expr)?.[1] ?? '';
       for (const [, name] of selector.matchAll(/(\w+)\s*[=!]~?/g)) expect(labels, `${where} selects on ${name}`).toContain(name);

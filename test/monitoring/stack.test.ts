@@ -1,18 +1,18 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse as parseYaml } from 'yaml';
-import { ROOT, ruleFiles, run } from './helpers.ts';
+import { DEPLOY_ENV, resolveStack, ROOT, ruleFiles, run } from './helpers.ts';
 
 /**
- * The swarm stack files, as Docker resolves them: `docker stack config` (the client alone,
- * no engine) validates each file and overlay against the compose schema and prints the
- * merged result, which the assertions below read.
+ * The swarm stack files, as Docker resolves them: tools/stack-config (compose-go, the loader
+ * behind `docker compose`, instead of the docker client) validates each file and overlay
+ * against the Compose schema, interpolates variables, merges overlays and prints the result
+ * as JSON, which the assertions below read. It writes sizes in bytes and CPUs as numbers.
  */
 const resolve = (...files: string[]) => {
-  const result = run('docker', ['stack', 'config', ...files.flatMap((file) => ['-c', file])], { env: { VERSION: 'test' } });
+  const result = resolveStack(files);
   expect(result.status, result.output).toBe(0);
-  return parseYaml(result.output);
+  return JSON.parse(result.output);
 };
 
 describe('stack.yml', () => {
@@ -23,7 +23,7 @@ describe('stack.yml', () => {
   });
 
   it('refuses to deploy without VERSION, which names the image and the configs', () => {
-    const result = run('docker', ['stack', 'config', '-c', 'stack.yml'], { env: { VERSION: '' } });
+    const result = run('stack-config', ['-c', 'stack.yml'], { env: { ...DEPLOY_ENV, VERSION: '' } });
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('required variable VERSION is missing a value');
     expect(resolve('stack.yml').services.api.image).toBe('repo-monitor:test');
@@ -34,7 +34,8 @@ describe('stack.yml', () => {
     expect(api.environment).toMatchObject({ ROLE: 'api', PORT: '3000', METRICS_PORT: '9464' });
     expect(api.deploy.replicas).toBeGreaterThan(1);
     expect(api.deploy.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
-    expect(api.deploy.resources.limits).toMatchObject({ cpus: expect.any(String), memory: expect.any(String) });
+    expect(Number(api.deploy.resources.limits.cpus)).toBeGreaterThan(0);
+    expect(Number(api.deploy.resources.limits.memory)).toBeGreaterThan(0);
     expect(api.healthcheck).toBeDefined();
     expect(scheduler.environment).toMatchObject({ ROLE: 'scheduler', METRICS_PORT: '9464' });
     expect(scheduler.deploy.replicas).toBe(1);
@@ -76,6 +77,13 @@ describe('stack.yml', () => {
     const mounted = Object.fromEntries(prometheus.configs.map((config: any) => [config.target, stack.configs[config.source].file]));
     expect(mounted['/etc/prometheus/prometheus.yml']).toBe(join(ROOT, 'monitoring/prometheus/prometheus.yml'));
     for (const file of ruleFiles()) expect(mounted[`/etc/prometheus/rules/${file}`], file).toBe(join(ROOT, 'monitoring/prometheus/rules', file));
+  });
+
+  it('refuses to deploy without RUNBOOK_BASE_URL, which every alert\'s runbook link starts with', () => {
+    const result = run('stack-config', ['-c', 'stack.yml'], { env: { ...DEPLOY_ENV, RUNBOOK_BASE_URL: '' } });
+    expect(result.status).not.toBe(0);
+    expect(result.output).toContain('RUNBOOK_BASE_URL');
+    expect(resolve('stack.yml').services.prometheus.environment.RUNBOOK_BASE_URL).toBe(DEPLOY_ENV.RUNBOOK_BASE_URL);
   });
 
   it('runs Promtail on every node with the docker socket, pinned to its last release', () => {

@@ -70,6 +70,12 @@ export function errorRatio(selector: string, window: string, by: string[] = []):
   return zeroFilledRatio(failed, all);
 }
 
+/**
+ * The availability objective's error budget: 0.5% of API requests may fail (5xx) over 30
+ * days (monitoring/prometheus/rules/service.rules.yml). Dashed on the error ratio panels.
+ */
+export const ERROR_BUDGET = 0.005;
+
 /** failed / all, with 0 wherever `all` has a value and `failed` has none (no failures yet). */
 export function zeroFilledRatio(failed: string, all: string): string {
   return `(${failed} or 0 * ${all}) / ${all}`;

@@ -4,21 +4,23 @@ import { dashboard, prom, timeseries, withThresholdLine } from './common.ts';
 /**
  * The swarm's nodes (node-exporter) and the stack's containers (cAdvisor), both global
  * services in stack.yml: is a disk filling up, is a container throttled by its CPU limit or
- * near its memory limit, is a task restarting. Containers are grouped by their swarm
- * service, from the labels Docker puts on every container of a stack.
+ * near its memory limit, is a task restarting. Prometheus labels node-exporter's series
+ * with the `node` they come from, and cAdvisor's with the swarm `service` and `task`
+ * (service.slot) of each container (prometheus.yml); containers outside a swarm service
+ * have no `service` and are left out.
  */
-const SERVICE = 'container_label_com_docker_swarm_service_name';
-const stackContainers = `${SERVICE}=~".+", container_label_com_docker_stack_namespace=~".+"`;
-// Real disks only: not the pseudo and in-memory file systems node-exporter also reports.
-const disks = 'fstype!~"tmpfs|ramfs|overlay|squashfs|nsfs|autofs|fuse.*"';
+const SERVICE = 'service';
+const stackContainers = 'service!=""';
+// Real disks only, as the DiskFilling alerts read them: not the in-memory and image file systems.
+const disks = 'fstype!~"tmpfs|ramfs|overlay|squashfs"';
 
 export function hostsDashboard(): Dashboard {
   return dashboard('repo-monitor-hosts', 'repo-monitor / Hosts and containers', 'Disk space of the nodes that hold the data volumes; CPU throttling, memory and restarts of the stack\'s containers.')
     .withRow(new RowBuilder('Disks'))
     .withPanel(
       withThresholdLine(
-        timeseries('Disk space used', 'percentunit', 'Per node and file system. The data volumes (MongoDB, Prometheus, Loki, Grafana) live on the file system holding Docker\'s data directory, usually /. Dashed at 85%.')
-          .withTarget(prom(`1 - node_filesystem_avail_bytes{${disks}} / node_filesystem_size_bytes{${disks}}`, '{{instance}} {{mountpoint}}'))
+        timeseries('Disk space used', 'percentunit', 'Per node and file system. The data volumes (MongoDB, Prometheus, Loki, Grafana) live on the file system holding Docker\'s data directory, usually /. Dashed at 85%: the DiskFilling alerts fire when it also fills within a day.')
+          .withTarget(prom(`1 - node_filesystem_avail_bytes{${disks}} / node_filesystem_size_bytes{${disks}}`, '{{node}} {{mountpoint}}'))
           .min(0)
           .max(1)
           .span(12),
@@ -27,7 +29,7 @@ export function hostsDashboard(): Dashboard {
     )
     .withPanel(
       timeseries('Free space in 24 hours, at the last 6 hours\' pace', 'bytes', 'Below 0: the file system fills up within a day unless something changes.')
-        .withTarget(prom(`predict_linear(node_filesystem_avail_bytes{${disks}}[6h], 86400)`, '{{instance}} {{mountpoint}}'))
+        .withTarget(prom(`predict_linear(node_filesystem_avail_bytes{${disks}}[6h], 86400)`, '{{node}} {{mountpoint}}'))
         .span(12),
     )
     .withRow(new RowBuilder('Containers'))
@@ -57,7 +59,7 @@ export function hostsDashboard(): Dashboard {
           .withTarget(
             prom(
               `container_memory_working_set_bytes{${stackContainers}} / (container_spec_memory_limit_bytes{${stackContainers}} > 0)`,
-              '{{container_label_com_docker_swarm_task_name}}',
+              '{{task}}',
             ),
           )
           .min(0)

@@ -1,7 +1,7 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { CustomVariableBuilder, RowBuilder, TextBoxVariableBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as LogsPanel } from '@grafana/grafana-foundation-sdk/logs';
-import { asStackedBars, dashboard, errorRatio, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
+import { asStackedBars, dashboard, ERROR_BUDGET, errorRatio, labelValuesVariable, LOKI, lokiQuery, prom, timeseries, withThresholdLine } from './common.ts';
 
 /**
  * The service's log lines from Loki. Labels are only service, stack, stream and level
@@ -34,7 +34,7 @@ export function logsDashboard(): Dashboard {
           .withTarget(prom(errorRatio('job="api", path=~"$path"', '$__rate_interval'), '5xx ratio'))
           .min(0)
           .span(12),
-        0.05,
+        ERROR_BUDGET,
       ),
     )
     .withPanel(
@@ -69,6 +69,21 @@ export function logsDashboard(): Dashboard {
         .dedupStrategy(common.LogsDedupStrategy.None)
         .span(24)
         .height(18),
+    )
+    .withRow(new RowBuilder('Log shipping'))
+    .withPanel(
+      timeseries('Lines shipped to Loki', 'short', 'Lines per second each node\'s agent (Promtail or Alloy) sent to Loki. A node at 0 while its services log: LogShippingStopped.')
+        .withTarget(prom('sum by (node) (rate(promtail_sent_entries_total[$__rate_interval]) or rate(loki_write_sent_entries_total[$__rate_interval]))', '{{node}}'))
+        .min(0)
+        .span(12),
+    )
+    .withPanel(
+      timeseries('Lines dropped', 'short', 'Lines an agent gave up on after its retries (Loki down or refusing them): lost for good (LogLinesDropped).')
+        .withTarget(
+          prom('sum by (node) (increase(promtail_dropped_entries_total[$__rate_interval]) or increase(loki_write_dropped_entries_total[$__rate_interval]))', '{{node}}'),
+        )
+        .min(0)
+        .span(12),
     )
     .build();
 }

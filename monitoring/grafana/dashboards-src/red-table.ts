@@ -1,13 +1,13 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import type { DynamicConfigValue } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as TablePanel } from '@grafana/grafana-foundation-sdk/table';
-import { errorRatio, PROMETHEUS, promTable } from './common.ts';
+import { ERROR_BUDGET, errorRatio, PROMETHEUS, promTable } from './common.ts';
 
 /**
  * RED per route: one row per (method, route template) with its request rate, 5xx ratio and
  * p95 latency over the dashboard's time range. Three instant queries (A, B, C) merged on
- * their labels; cells turn orange and red where a route misses the objectives the alert
- * rules use (5% errors, 500 ms).
+ * their labels; cells turn orange where a route spends more than the error budget (0.5%)
+ * or nears the latency objective (500 ms), red at ten times the budget or past 500 ms.
  */
 const byRoute = ['method', 'path'];
 
@@ -44,7 +44,7 @@ export function redTable(selector: string): TablePanel {
     .withTransformation({ id: 'merge', options: {} })
     .withTransformation({ id: 'organize', options: { excludeByName: { Time: true }, renameByName: { method: 'Method', path: 'Route' } } })
     .withOverride(column('A', 'Requests/s', 'reqps'))
-    .withOverride(column('B', '5xx ratio', 'percentunit', colouredAbove(0.01, 0.05)))
+    .withOverride(column('B', '5xx ratio', 'percentunit', colouredAbove(ERROR_BUDGET, 10 * ERROR_BUDGET)))
     .withOverride(column('C', 'p95', 's', colouredAbove(0.25, 0.5)))
     .sortBy([new common.TableSortByFieldStateBuilder().displayName('Requests/s').desc(true)])
     .span(24)

@@ -2,7 +2,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as HeatmapPanel, HeatmapColorOptionsBuilder, HeatmapColorMode, YAxisConfigBuilder } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
-import { dashboard, errorRatio, labelValuesVariable, prom, PROMETHEUS, stat, timeseries, withThresholdLine } from './common.ts';
+import { dashboard, ERROR_BUDGET, errorRatio, labelValuesVariable, perReplica, prom, PROMETHEUS, stat, timeseries, withThresholdLine } from './common.ts';
 import { redTable } from './red-table.ts';
 
 /**
@@ -63,11 +63,11 @@ export function serviceDashboard(): Dashboard {
     )
     .withPanel(
       withThresholdLine(
-        timeseries('5xx error ratio', 'percentunit', 'Share of requests answered 5xx (0 when none failed). The dashed line is the HighErrorRatio alert threshold (5%).')
+        timeseries('5xx error ratio', 'percentunit', 'Share of requests answered 5xx (0 when none failed). Dashed: the error budget (0.5% over 30 days); ErrorBudgetBurn pages when the last hour fails 14.4 times that.')
           .withTarget(prom(errorRatio(selector, '$__rate_interval'), '5xx ratio'))
           .min(0)
           .span(12),
-        0.05,
+        ERROR_BUDGET,
       ),
     )
     .withRow(new RowBuilder('Duration'))
@@ -76,7 +76,7 @@ export function serviceDashboard(): Dashboard {
         timeseries(
           'Latency p50 / p95 / p99 by route',
           's',
-          'Until the last byte is written. Dots are exemplars (p99 query): click one to open that request\'s logs. Dashed: the 500 ms objective.',
+          'Until the last byte is written. Dots are exemplars (p99 query): click one to open that request\'s logs. Dashed: the latency objective, 99% of requests within 500 ms.',
         )
           .withTarget(quantile(0.5, 'A'))
           .withTarget(quantile(0.95, 'B'))
@@ -88,7 +88,7 @@ export function serviceDashboard(): Dashboard {
     )
     .withPanel(
       timeseries('Requests in flight', 'short', 'Requests received and not yet answered, per replica.')
-        .withTarget(prom('sum by (instance) (http_requests_in_flight{job="api"})', '{{instance}}'))
+        .withTarget(prom(perReplica('http_requests_in_flight{job="api"}', 'job="api"'), '{{service_instance}}'))
         .span(24)
         .height(6),
     )

@@ -1,6 +1,6 @@
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
-import { asStackedBars, dashboard, prom, stat, timeseries } from './common.ts';
+import { asStackedBars, dashboard, perReplica, prom, stat, timeseries } from './common.ts';
 
 /**
  * The scheduled sync and the upstream it reads: is the cache fresh, do runs succeed, how
@@ -11,14 +11,14 @@ import { asStackedBars, dashboard, prom, stat, timeseries } from './common.ts';
 export function syncDashboard(): Dashboard {
   return dashboard('repo-monitor-sync', 'repo-monitor / Sync and upstream', 'Freshness of the cache, sync runs, and the GitHub rate limit.')
     .withPanel(
-      stat('Since last successful sync', 's', 'Time since a sync run last ended in success. The timestamps read 0 until a process has seen a run: those are left out, not shown as 56 years.')
-        .withTarget(prom('time() - max(sync_last_success_timestamp_seconds > 0)', 'age'))
-        .noValue('none seen yet'),
+      stat('Since last successful sync', 's', 'Time since a sync run last ended in success, from the run history in the database: right after a scheduler restart too. Empty while the history (the newest SYNC_HISTORY runs) holds no success.')
+        .withTarget(prom('time() - max(sync_history_last_success_timestamp_seconds > 0)', 'age'))
+        .noValue('none in the history'),
     )
     .withPanel(
-      stat('Since last run', 's', 'Time since any sync run last ended, whatever its outcome.')
-        .withTarget(prom('time() - max(sync_last_run_timestamp_seconds > 0)', 'age'))
-        .noValue('none seen yet'),
+      stat('Since last run', 's', 'Time since any sync run (not skipped) last ended, whatever its outcome, from the run history in the database.')
+        .withTarget(prom('time() - max(sync_history_last_run_timestamp_seconds > 0)', 'age'))
+        .noValue('none in the history'),
     )
     .withPanel(stat('Repositories tracked', 'short', 'Tracked repositories in the cache.').withTarget(prom('max(repos_tracked)', 'tracked')))
     .withPanel(stat('Repositories stale', 'short', 'Tracked repositories older than STALE_AFTER.').withTarget(prom('max(repos_stale)', 'stale')))
@@ -50,12 +50,18 @@ export function syncDashboard(): Dashboard {
         .span(12),
     )
     .withPanel(
+      timeseries('Run in progress', 'short', 'Repositories the running sync has visited, against those it has to visit: a line that stops rising is a run stuck or paced by the rate limit. Both 0 between runs.')
+        .withTarget(prom(perReplica('max by (job, instance) (sync_run_repos_done)', 'job=~".+"'), 'done {{service_instance}}', 'A'))
+        .withTarget(prom(perReplica('max by (job, instance) (sync_run_repos_due)', 'job=~".+"'), 'due {{service_instance}}', 'B'))
+        .min(0)
+        .span(12),
+    )
+    .withPanel(
       timeseries('Lease holder', 'short', 'sync_lease_held per process: at most one line at 1, or SchedulerDuplicated fires.')
-        .withTarget(prom('max by (job, instance) (sync_lease_held)', '{{job}} {{instance}}'))
+        .withTarget(prom(perReplica('max by (job, instance) (sync_lease_held)', 'job=~".+"'), '{{service_instance}}'))
         .min(0)
         .max(1)
-        .span(24)
-        .height(6),
+        .span(12),
     )
     .withRow(new RowBuilder('Upstream (GitHub)'))
     .withPanel(

@@ -45,7 +45,8 @@ const MONGO = ['mongo_root_username', 'mongo_root_password', 'mongodb_uri'];
 
 export interface SecretContext {
   demo: boolean;
-  githubToken: string | undefined;
+  /** A secret's value may come from the variable of its name in capitals (GITHUB_TOKEN, ALERT_WEBHOOK_URL). */
+  env: NodeJS.ProcessEnv;
 }
 
 /** The values to create for `missing` (names the stack declares and the swarm lacks). */
@@ -80,10 +81,11 @@ export function newSecrets(missing: readonly string[], context: SecretContext): 
   return created;
 }
 
-function secretFor(name: string, { demo, githubToken }: SecretContext): NewSecret {
+function secretFor(name: string, { demo, env }: SecretContext): NewSecret {
+  const given = env[name.toUpperCase()];
+  if (given) return { name, value: given, label: `${name.toUpperCase()} from the environment` };
   switch (name) {
     case 'github_token':
-      if (githubToken) return { name, value: githubToken, label: 'GITHUB_TOKEN from the environment' };
       if (demo) return { name, value: hex(20), label: 'random (the demo\'s fake GitHub accepts any token)' };
       throw new SecretsRefused(
         'the secret github_token does not exist yet: set GITHUB_TOKEN to a GitHub token (read-only, no scopes needed) ' +
@@ -108,10 +110,9 @@ function secretFor(name: string, { demo, githubToken }: SecretContext): NewSecre
       };
     }
     default: {
-      // A secret this script has no recipe for (a receiver's webhook URL, say): the stack
-      // deploys, and its owner replaces the value.
-      const value = hex(24);
-      return { name, value, label: 'random placeholder: replace it', keep: { file: name, text: value }, placeholder: true };
+      // A secret this script has no recipe for and the environment does not give (a
+      // receiver's webhook URL, say): the stack deploys, and its owner replaces the value.
+      return { name, value: hex(24), label: 'random placeholder: replace it', placeholder: true };
     }
   }
 }

@@ -13,14 +13,28 @@ interface StackFile {
 
 const read = (root: string, file: string): StackFile => parseYaml(readFileSync(join(root, file), 'utf8'), { merge: true }) ?? {};
 
-/** The external secrets the files use, in the order they declare them: each must exist before deploying. */
+/**
+ * The external secrets the deployed files use, in the order they declare them: each must
+ * exist before deploying. A later file overrides an earlier one's definition, as in
+ * `docker stack deploy` (the demo overlay turns some into file-based secrets).
+ */
 export function externalSecrets(root: string, files: readonly string[]): string[] {
-  const names = files.flatMap((file) =>
-    Object.entries(read(root, file).secrets ?? {})
-      .filter(([, secret]) => secret?.external === true)
-      .map(([name]) => name),
-  );
-  return [...new Set(names)];
+  const merged = new Map<string, { external?: boolean }>();
+  for (const file of files) {
+    for (const [name, secret] of Object.entries(read(root, file).secrets ?? {})) merged.set(name, secret ?? {});
+  }
+  return [...merged].filter(([, secret]) => secret.external === true).map(([name]) => name);
+}
+
+/** Variables the files demand (`${NAME:?message}`), with the message they give when one is missing. */
+export function requiredVariables(root: string, files: readonly string[]): Map<string, string> {
+  const required = new Map<string, string>();
+  for (const file of files) {
+    for (const [, name, message] of readFileSync(join(root, file), 'utf8').matchAll(/\$\{(\w+):\?([^}]*)\}/g)) {
+      if (!required.has(name!)) required.set(name!, message!.trim());
+    }
+  }
+  return required;
 }
 
 export interface NodeLabel {

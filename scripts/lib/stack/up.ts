@@ -1,5 +1,6 @@
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { deployEnvironment } from './deploy-env.ts';
 import type { Docker } from './docker.ts';
 import { listSecrets, requireEngine, swarmState } from './engine.ts';
 import type { StackOptions } from './options.ts';
@@ -47,7 +48,8 @@ export async function stackUp({ root, options, docker, env, print }: StackRun): 
   }
   const existing = swarm.state === 'active' ? listSecrets(docker) : [];
   const missing = externalSecrets(root, files).filter((name) => !existing.includes(name));
-  const secrets = newSecrets(missing, { demo: options.demo, githubToken: env.GITHUB_TOKEN || undefined });
+  const secrets = newSecrets(missing, { demo: options.demo, env });
+  const deployEnv = deployEnvironment(root, files, version, env);
 
   let nodeId = swarm.nodeId;
   if (swarm.state === 'inactive') {
@@ -65,7 +67,6 @@ export async function stackUp({ root, options, docker, env, print }: StackRun): 
 
   for (const secret of secrets) createSecret(docker, secret, join(root, keepDir));
 
-  const deployEnv: Record<string, string> = { VERSION: version, ...(env.IMAGE ? { IMAGE: env.IMAGE } : {}) };
   docker.change(['stack', 'deploy', ...files.flatMap((file) => ['--compose-file', file]), options.stackName], { env: deployEnv });
 
   await waitForServices(docker, options.stackName, options.timeoutSeconds, print);
@@ -133,6 +134,6 @@ function printSummary({ root, options, env, print, edge, internalCa, keepDir, cr
     print(`you need are in ${keepDir}/ (readable by you only): read them once, keep them somewhere safe, delete the files.`);
   }
   for (const secret of created.filter((one) => one.placeholder)) {
-    print(`The secret ${secret.name} holds a random placeholder: replace it (docs/deployment.md, "Secrets").`);
+    print(`The secret ${secret.name} holds a random placeholder: replace it, or give ${secret.name.toUpperCase()} on a first stack:up (docs/deployment.md, "Secrets").`);
   }
 }

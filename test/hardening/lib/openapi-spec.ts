@@ -130,6 +130,9 @@ export class OpenApiSpec {
     for (const [header, { required }] of Object.entries(response.headers ?? {})) {
       if (required && observed.headers && headerOf(observed.headers, header) == null) problems.push(`${where}: documented header ${header} is missing`);
     }
+    // A documented representation other than JSON (GET /'s HTML page) is taken as it is.
+    const mediaType = observed.contentType?.split(';')[0]!.trim().toLowerCase();
+    if (mediaType && mediaType !== 'application/json' && response.content?.[mediaType]) return { operation: name, problems };
     const schema = response.content?.['application/json']?.schema;
     if (schema === undefined) {
       if (response.content && Object.keys(response.content).length > 0) {
