@@ -4,7 +4,8 @@ export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
     globalSetup: ['test/helpers/global-setup.ts'],
-    // The first run builds the embedded database helper (Go); later runs reuse it.
+    // Global setup builds the Go helpers, once per run (minutes on a cold Go cache,
+    // docs/development.md); generous hook timeouts for test files that start whole stacks.
     hookTimeout: 300_000,
     testTimeout: 30_000,
     pool: 'forks',

@@ -12,6 +12,9 @@ import { MAX_WAIT_SECONDS, preferHeader, presentRun, runHref, syncConflictSchema
  * lease (in this process or any other sharing the database). A client that would rather wait
  * sends `Prefer: wait=N` and gets the finished run (200) if it ends within N seconds.
  */
+/** The run an answer names, for a client to follow (OpenAPI links). */
+const runLinks = { run: { operationId: 'getSyncRun', parameters: { id: '$response.body#/id' } } };
+
 export default defineFunction({
   name: 'sync',
   uses: ['sync'],
@@ -24,13 +27,17 @@ export default defineFunction({
       'SYNC_DEADLINE allow (the rest waits for the next run), and answers at once. The only route that calls GitHub.',
     request: { headers: z.object({ prefer: preferHeader }) },
     responses: {
-      200: jsonContent(syncRunSchema, 'With Prefer: wait=N, the run finished within N seconds: its final state and summary'),
+      200: {
+        ...jsonContent(syncRunSchema, 'With Prefer: wait=N, the run finished within N seconds: its final state and summary'),
+        links: runLinks,
+      },
       202: {
         ...jsonContent(syncRunSchema, 'The run has started; Location is where to follow it'),
+        links: runLinks,
         headers: { Location: { description: '/sync/runs/{id}', schema: { type: 'string' } } },
       },
       409: jsonContent(syncConflictSchema, 'Another sync run holds the lease: `run` names it; Retry-After suggests a wait (the lease TTL)'),
-      ...errorResponses(401, 413),
+      ...errorResponses(400, 401, 413),
     },
   }),
   async handler({ headers }, { sync, log }) {

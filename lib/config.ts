@@ -3,6 +3,7 @@ import { CronPattern } from 'croner';
 import { z } from 'zod';
 import { parseApiTokens } from './auth/tokens.ts';
 import { parseTrustedProxies } from './http/client-address.ts';
+import { isSecretKey, MASK, redactText } from './logging/redact.ts';
 
 /**
  * Every setting the service reads, validated once at start-up. Each field documents its
@@ -166,12 +167,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   throw new ConfigError(`Invalid configuration:\n${problems.join('\n')}`);
 }
 
-/** Connection strings may carry a password; never echo it back. */
+/** Never echo a secret back: the same rules as the logs (tokens whole, credentials in URLs cut out). */
 function redact(name: string, value: string): string {
-  if (name === 'API_TOKENS' || name === 'GITHUB_TOKEN') return '***';
-  return name === 'MONGODB_URI' ? redactUri(value) : value;
-}
-
-export function redactUri(uri: string): string {
-  return uri.replace(/\/\/([^@/]*)@/, '//***@');
+  return isSecretKey(name) ? MASK : redactText(value);
 }

@@ -1,4 +1,5 @@
-import { ConfigError, loadConfig, redactUri } from '../lib/config.ts';
+import { ConfigError, loadConfig } from '../lib/config.ts';
+import { redactText } from '../lib/logging/redact.ts';
 import { createMetricsApp } from './metrics-app.ts';
 import { startServer } from './server.ts';
 import { createService } from './service.ts';
@@ -50,7 +51,7 @@ log.info('listening', {
   metrics_port: metricsServer?.port ?? server?.port,
   host: config.HOST,
   version: service.version,
-  mongodb: redactUri(config.MONGODB_URI),
+  mongodb: redactText(config.MONGODB_URI),
   db: config.MONGODB_DB,
   upstream: config.UPSTREAM_URL,
   upstream_authenticated: config.GITHUB_TOKEN !== undefined, // whether, never what: a key with "token" would be masked anyway

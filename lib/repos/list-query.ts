@@ -1,6 +1,7 @@
 import { z } from '@hono/zod-openapi';
 import type { Filter, Sort } from 'mongodb';
 import type { RepoDocument } from './model.ts';
+import { pageLimitSchema } from '../openapi.ts';
 import { ownerSchema, tagSchema } from './schemas.ts';
 
 /**
@@ -18,19 +19,13 @@ export type SortOrder = (typeof sortOrders)[number];
 // <stars, -1 before the first sync>~<last change, epoch ms>~<owner>~<name>, lower-cased as ids are.
 const CURSOR = /^(-1|\d{1,15})~(\d{1,15})~([a-z0-9-]{1,39})~([a-z0-9._-]{1,100})$/;
 
-/** Digits only, as the document's integer says: not 0x10, 1e1, 1.0 or " 5", which Number() would take. */
-const decimal = (value: unknown) => (typeof value === 'string' && /^\d{1,15}$/.test(value) ? Number(value) : value);
-
 export const listQuerySchema = z.strictObject({
   tag: tagSchema.optional().openapi({ description: 'Only repositories carrying this tag.' }),
   owner: ownerSchema.optional().openapi({ description: 'Only repositories of this owner (case-insensitive).' }),
   sort: z.enum(sortOrders).default('name').openapi({
     description: 'name: owner/name A-Z; stars: most stars first (never-synced last); updated: most recently changed first.',
   }),
-  limit: z
-    .preprocess(decimal, z.number({ error: 'must be a whole number' }).int().min(1).max(MAX_PAGE_SIZE))
-    .default(20)
-    .openapi({ type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE, default: 20 }),
+  limit: pageLimitSchema(MAX_PAGE_SIZE),
   cursor: z
     .string()
     .max(200)

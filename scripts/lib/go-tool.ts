@@ -51,7 +51,7 @@ export function buildGoModule(module: string, log: Log = () => {}, options: GoBu
   const unlock = lock(join(binDir, '.lock'));
   try {
     if (upToDate()) return binaries; // another process built it while we waited
-    log(options.why ?? `building tools/${module} (Go); the first build on a machine takes a minute or two...`);
+    log(options.why ?? `building tools/${module} from the Go module proxy: the first build on a machine downloads and compiles it (minutes); later runs reuse the binary`);
     const started = Date.now();
     const vendored = options.vendorPlaceholders !== undefined;
     if (vendored) {

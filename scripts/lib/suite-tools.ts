@@ -7,8 +7,8 @@ type Log = (line: string) => void;
 /**
  * Every Go program the test suite runs, each built only when missing or when its sources
  * changed: the embedded database, the Prometheus and logfmt parsers the tests read output
- * with, and Prometheus, Alertmanager, their CLIs and the stack validator at the stack's
- * versions.
+ * with, Prometheus, Alertmanager, their CLIs and the stack validator at the stack's
+ * versions, and the edge's Caddy.
  */
 export function buildSuiteTools(log: Log = () => {}) {
   const started = Date.now();
@@ -16,5 +16,6 @@ export function buildSuiteTools(log: Log = () => {}) {
   buildGoTool('promparse', log);
   buildGoTool('logfmtparse', log);
   buildMonitoringTools(log);
+  buildGoTool('caddy', log);
   return Date.now() - started;
 }

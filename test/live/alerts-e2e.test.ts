@@ -8,7 +8,7 @@ import { call, startService, type RunningService } from '../helpers/service.ts';
 import { readYaml, run } from '../monitoring/helpers.ts';
 import { freeAddress, sleep, startAlertmanager, startPrometheus, startWebhook, waitFor, type MonitoringProcess } from './monitoring-processes.ts';
 import { alertmanagerConfigForTest, prometheusConfigForLoopback, prometheusEnvironment, symptomsOf, writeRuleFiles } from './stack-configs.ts';
-import { durationMs, scaleDuration, TIME_SCALE } from './time-scale.ts';
+import { durationMs, scaledWait, TIME_SCALE } from './time-scale.ts';
 
 /**
  * Alerts delivered end to end, from a real fault to a real notification: a real api and
@@ -122,7 +122,7 @@ describe('alerts from a real fault to the webhook', () => {
     }, 10_000);
 
     // One more notification cycle of its group while inhibited: nothing may come of it.
-    await sleep(durationMs(scaleDuration(readYaml('monitoring/alertmanager/alertmanager.yml').route.group_interval)) + 1000);
+    await sleep(durationMs(scaledWait(readYaml('monitoring/alertmanager/alertmanager.yml').route.group_interval)) + 1000);
 
     database = await startEmbeddedMongo({ dataDir: join(dir, 'mongo'), listen: dbAddress });
     const restoredAt = Date.now();

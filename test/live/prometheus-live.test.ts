@@ -198,6 +198,20 @@ describe('a real Prometheus scraping the running service', () => {
     expect(empty).toEqual([]);
   }, 60_000);
 
+  it('reads a 5xx ratio of 0 for a route that never failed, not "No data"', async () => {
+    // Traffic Prometheus sees (it started after the rest): creations, none of which fails.
+    for (let i = 0; i < 5; i++) expect((await call(api.url, 'POST', '/repos', { body: { owner: 'ratio', name: `r${i}` } })).status).toBe(201);
+    await sleep(3000);
+    const table = dashboardQueries().find((q) => q.panel === 'Routes: rate, errors, duration' && q.expr.includes('status_code=~"5.."'))!;
+    const result = await query(table.expr.replaceAll('$__range', '1m').replace(/(\w+)\s*(=~|=|!=|!~)\s*"([^"]*\$[^"]*)"/g, '$1=~".*"'));
+    const ratios = (result.data.result as { metric: { method: string; path: string }; value: [number, string] }[]).map((r) => [
+      `${r.metric.method} ${r.metric.path}`,
+      Number(r.value[1]),
+    ]);
+    // Without the zero fill this route would have no row: it has no 5xx series at all.
+    expect(ratios).toContainEqual(['POST /repos', 0]);
+  });
+
   it('stores the request id exemplars the latency panels link to the logs with', async () => {
     const now = Date.now() / 1000;
     const response = await fetch(

@@ -3,7 +3,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { ROOT, RULES_DIR, ruleFiles } from '../monitoring/helpers.ts';
-import { scaleDuration, scalePromQL, SCRAPE_INTERVAL } from './time-scale.ts';
+import { scaledWait, scaleDuration, scalePromQL, SCRAPE_INTERVAL } from './time-scale.ts';
 
 /**
  * The stack's own monitoring configuration (monitoring/prometheus/prometheus.yml, its rule
@@ -165,7 +165,7 @@ export function alertmanagerConfigForTest({ webhook, scaled }: AlertmanagerOptio
 }
 
 function scaleRoute(route: Record<string, any>): void {
-  for (const key of ['group_wait', 'group_interval', 'repeat_interval']) if (route[key]) route[key] = scaleDuration(route[key]);
+  for (const key of ['group_wait', 'group_interval', 'repeat_interval']) if (route[key]) route[key] = scaledWait(route[key]);
   for (const child of route.routes ?? []) scaleRoute(child);
 }
 

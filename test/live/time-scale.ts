@@ -6,10 +6,10 @@
  *
  * Scaled: rule `for:` and `keep_firing_for:`, every duration literal in PromQL (range
  * selectors, subqueries, offsets), and Alertmanager's group_wait, group_interval and
- * repeat_interval. Not scaled: plain numbers in expressions (thresholds such as
- * `reset - time() > 600`), which the alerts this test drives do not use, and the scrape and
- * evaluation interval, which stays at SCRAPE_INTERVAL so every scaled window still holds
- * at least two samples.
+ * repeat_interval, these three to no less than two evaluation intervals (scaledWait). Not
+ * scaled: plain numbers in expressions (thresholds such as `reset - time() > 600`), which
+ * the alerts this test drives do not use, and the scrape and evaluation interval, which
+ * stays at SCRAPE_INTERVAL so every scaled window still holds at least two samples.
  */
 export const TIME_SCALE = 1 / 120;
 
@@ -28,6 +28,14 @@ export function durationMs(duration: string): number {
 
 /** The duration multiplied by TIME_SCALE, in whole milliseconds (at least 1ms). */
 export const scaleDuration = (duration: string): string => `${Math.max(1, Math.round(durationMs(duration) * TIME_SCALE))}ms`;
+
+/**
+ * An Alertmanager wait scaled, but never under two evaluation intervals: group_wait exists
+ * so that a cause and its symptoms, which fire an evaluation or so apart, reach a group
+ * together and the inhibition holds from the first notification. The stack waits 30s for
+ * 15s evaluations; scaled to 250ms against the test's 1s evaluations it would not.
+ */
+export const scaledWait = (duration: string): string => `${Math.max(durationMs(scaleDuration(duration)), 2 * durationMs(SCRAPE_INTERVAL))}ms`;
 
 /** Every duration literal of a PromQL expression scaled: `[5m]`, `[1h:1m]`, `offset 15m`. */
 export function scalePromQL(expr: string): string {

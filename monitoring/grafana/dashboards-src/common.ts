@@ -76,9 +76,12 @@ export function errorRatio(selector: string, window: string, by: string[] = []):
  */
 export const ERROR_BUDGET = 0.005;
 
-/** failed / all, with 0 wherever `all` has a value and `failed` has none (no failures yet). */
+/**
+ * failed / all: 0 wherever there was traffic and `failed` has no series (nothing failed yet),
+ * and no value, rather than NaN, where there was no traffic.
+ */
 export function zeroFilledRatio(failed: string, all: string): string {
-  return `(${failed} or 0 * ${all}) / ${all}`;
+  return `(${failed} or 0 * ${all}) / (${all} > 0)`;
 }
 
 /**

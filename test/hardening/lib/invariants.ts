@@ -41,7 +41,9 @@ function envelopeProblem(text: string): string | undefined {
   const ok =
     body !== null &&
     typeof body === 'object' &&
-    Object.keys(body).join() === 'error' &&
+    // Beside `error`, an operation may document more (POST /sync's 409 names the run holding the lease).
+    !Array.isArray(body) &&
+    'error' in body &&
     typeof body.error?.code === 'string' &&
     body.error.code.length > 0 &&
     typeof body.error.message === 'string' &&

@@ -135,7 +135,8 @@ function violations(schema: Schema, context: SchemaContext): fc.Arbitrary<unknow
 
 function objectViolations(schema: Schema, context: SchemaContext): fc.Arbitrary<unknown>[] {
   const out: fc.Arbitrary<unknown>[] = [];
-  const whole = valid(schema, context) as fc.Arbitrary<Record<string, unknown>>;
+  // The object alone, when the schema also allows other types (a nullable object).
+  const whole = valid({ ...schema, type: 'object' }, context) as fc.Arbitrary<Record<string, unknown>>;
   for (const key of schema.required ?? []) {
     out.push(whole.map((value) => Object.fromEntries(Object.entries(value).filter(([name]) => name !== key))));
   }
