@@ -66,7 +66,9 @@ export function buildGoModule(module: string, log: Log = () => {}, options: GoBu
     // Into a fresh directory, then renamed: a reader never sees half a binary.
     rmSync(staging, { recursive: true, force: true });
     mkdirSync(staging);
-    const flags = ['-buildvcs=false', ...(vendored ? ['-mod=vendor'] : []), `-ldflags=${['-s', '-w', ...(options.ldflags ?? [])].join(' ')}`];
+    // A vendored build compiles from this checkout's vendor/, so Go's cache keys hold its
+    // path; -trimpath drops it, and another clone on the same machine reuses the objects.
+    const flags = ['-buildvcs=false', ...(vendored ? ['-mod=vendor', '-trimpath'] : []), `-ldflags=${['-s', '-w', ...(options.ldflags ?? [])].join(' ')}`];
     go(dir, ['build', ...flags, '-o', tools.length ? `${staging}/` : join(staging, module), ...(tools.length ? tools : ['.'])], module);
     for (const [name, path] of Object.entries(binaries)) renameSync(join(staging, name), path);
     writeFileSync(stampFile, stamp);
