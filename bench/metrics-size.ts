@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-mongo.ts';
+import { databaseForScript } from '../scripts/lib/embedded-mongo.ts';
 
 /**
  * `npm run bench:metrics-size`
@@ -14,14 +12,8 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-
  * in both exposition formats and the series per metric family group, as Prometheus stores
  * them (each histogram bucket, _sum and _count is one series).
  */
-let embedded: EmbeddedMongo | undefined;
-let dataDir: string | undefined;
-let uri = process.env.MONGODB_URI;
-if (!uri) {
-  dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-bench-'));
-  embedded = await startEmbeddedMongo({ dataDir, log: (line) => console.error(line) });
-  uri = embedded.uri;
-}
+const database = await databaseForScript('bench');
+const uri = database.uri;
 const TOKEN = 'bench-token-0123456789abcdef';
 const child = spawn(process.execPath, [join(import.meta.dirname, '../runtime/main.ts')], {
   env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', MONGODB_URI: uri, MONGODB_DB: `bench_metrics_${process.pid}`, API_TOKENS: `bench:${TOKEN}`, UPSTREAM_URL: 'http://127.0.0.1:9' },
@@ -68,6 +60,5 @@ try {
 } finally {
   child.kill('SIGTERM');
   await new Promise((resolve) => child.once('exit', resolve));
-  await embedded?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database.close();
 }

@@ -1,11 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { Registry } from 'prom-client';
 import { registerMongoDriverMetrics } from '../lib/metrics/mongodb-driver-metrics.ts';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-mongo.ts';
+import { databaseForScript } from '../scripts/lib/embedded-mongo.ts';
 
 /**
  * `npm run bench:driver-metrics` (`node bench/mongodb-driver-metrics.ts [--ops 2000] [--rounds 5]`)
@@ -26,14 +23,8 @@ const { values } = parseArgs({ options: { ops: { type: 'string', default: '2000'
 const OPS = Number(values.ops);
 const ROUNDS = Number(values.rounds);
 
-let embedded: EmbeddedMongo | undefined;
-let dataDir: string | undefined;
-let uri = process.env.MONGODB_URI;
-if (!uri) {
-  dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-bench-'));
-  embedded = await startEmbeddedMongo({ dataDir, log: (line) => console.error(line) });
-  uri = embedded.uri;
-}
+const database = await databaseForScript('bench');
+const uri = database.uri;
 const dbName = `bench_driver_metrics_${process.pid}`;
 
 const off = new MongoClient(uri, { monitorCommands: false });
@@ -105,6 +96,5 @@ try {
 } finally {
   await off.db(dbName).dropDatabase().catch(() => {});
   await Promise.all([off.close(), on.close()]);
-  await embedded?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database.close();
 }

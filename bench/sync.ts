@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { loadConfig } from '../lib/config.ts';
@@ -11,7 +8,7 @@ import { newRepoDocument } from '../lib/repos/model.ts';
 import type { SyncSummary } from '../lib/sync/summary.ts';
 import type { WriteMode } from '../lib/sync/writer.ts';
 import { createService } from '../runtime/service.ts';
-import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-mongo.ts';
+import { databaseForScript } from '../scripts/lib/embedded-mongo.ts';
 import { startFakeGitHub } from '../tools/fake-github/server.ts';
 
 /**
@@ -37,14 +34,8 @@ const REPOS = Number(values.repos);
 const CONCURRENCY = Number(values.concurrency);
 const BATCH = Number(values.batch);
 
-let embedded: EmbeddedMongo | undefined;
-let dataDir: string | undefined;
-let uri = process.env.MONGODB_URI;
-if (!uri) {
-  dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-bench-'));
-  embedded = await startEmbeddedMongo({ dataDir, log: (line) => console.error(line) });
-  uri = embedded.uri;
-}
+const database = await databaseForScript('bench');
+const uri = database.uri;
 const github = await startFakeGitHub({ changeEverySeconds: 0, authenticatedLimit: 100 * REPOS });
 const config = loadConfig({
   MONGODB_URI: uri,
@@ -112,7 +103,7 @@ async function measure(label: string, { service, counter }: Awaited<ReturnType<t
 }
 
 try {
-  console.log(`bench:sync — ${REPOS} repositories, concurrency ${CONCURRENCY}, batch ${BATCH}, database ${embedded ? 'embedded FerretDB' : 'MONGODB_URI'}`);
+  console.log(`bench:sync — ${REPOS} repositories, concurrency ${CONCURRENCY}, batch ${BATCH}, database ${database.embedded ? 'embedded FerretDB' : 'MONGODB_URI'}`);
   const batched = await prepare('batched', 'batched');
   const perRecord = await prepare('per_record', 'per-record');
   const results = [await measure('(a) batched bulkWrite', batched)];
@@ -143,6 +134,5 @@ try {
   }
 } finally {
   await github.stop();
-  await embedded?.stop();
-  if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+  await database.close();
 }

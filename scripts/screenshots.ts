@@ -1,11 +1,10 @@
-import { mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page, ScreenshotClip } from 'puppeteer-core';
 import { DESKTOP, launchBrowser, PHONE, watchPage } from '../test/browser/browser.ts';
 import { startSeededService, type SeededService } from '../test/browser/seeded-service.ts';
-import { startEmbeddedMongo, type EmbeddedMongo } from './lib/embedded-mongo.ts';
+import { databaseForScript } from './lib/embedded-mongo.ts';
 import { openOperation, tryItOut, tryItOutArea, waitForDocs } from '../test/browser/swagger-ui.ts';
 
 /**
@@ -16,14 +15,8 @@ import { openOperation, tryItOut, tryItOutArea, waitForDocs } from '../test/brow
 const OUT = fileURLToPath(new URL('../docs/img/', import.meta.url));
 
 async function main() {
-  let embedded: EmbeddedMongo | undefined;
-  let dataDir: string | undefined;
-  let uri = process.env.MONGODB_URI;
-  if (!uri) {
-    dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-screenshots-'));
-    embedded = await startEmbeddedMongo({ dataDir, log: (line) => console.error(line) });
-    uri = embedded.uri;
-  }
+  const database = await databaseForScript('screenshots');
+  const uri = database.uri;
   let seeded: SeededService | undefined;
   let browser: Browser | undefined;
   try {
@@ -46,8 +39,7 @@ async function main() {
   } finally {
     await browser?.close();
     await seeded?.stop();
-    await embedded?.stop();
-    if (dataDir) rmSync(dataDir, { recursive: true, force: true });
+    await database.close();
   }
 }
 

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { buildGoTool } from './go-tool.ts';
 
@@ -58,6 +60,30 @@ export async function startEmbeddedMongo(options: StartOptions): Promise<Embedde
       const killer = setTimeout(() => child.kill('SIGKILL'), 5000);
       await exited;
       clearTimeout(killer);
+    },
+  };
+}
+
+/** A database for a script: MONGODB_URI when set, else an embedded server on a temporary directory. */
+export interface ScriptDatabase {
+  uri: string;
+  /** Whether it is the embedded server (for the script's report). */
+  embedded: boolean;
+  /** Stops the embedded server and removes its directory; nothing for MONGODB_URI. */
+  close(): Promise<void>;
+}
+
+export async function databaseForScript(name: string): Promise<ScriptDatabase> {
+  const given = process.env.MONGODB_URI;
+  if (given) return { uri: given, embedded: false, close: async () => {} };
+  const dataDir = mkdtempSync(join(tmpdir(), `repo-monitor-${name}-`));
+  const server = await startEmbeddedMongo({ dataDir, log: (line) => console.error(line) });
+  return {
+    uri: server.uri,
+    embedded: true,
+    async close() {
+      await server.stop();
+      rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
