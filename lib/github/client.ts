@@ -299,6 +299,8 @@ function neverSent(error: unknown): boolean {
   for (let depth = 0; current instanceof Error && depth < 5; depth++) {
     const code = (current as Error & { code?: unknown }).code;
     if (typeof code === 'string' && NEVER_SENT.has(code)) return true;
+    // fetch refuses ports the Fetch standard blocks (e.g. :9) before connecting; no code.
+    if (current.message === 'bad port') return true;
     current = current.cause;
   }
   return false;

@@ -172,6 +172,12 @@ describe('a full outage', () => {
     expect(await client().api.fetchRepo('acme', 'outage')).toMatchObject({ kind: 'ok' });
   });
 
+  it('fails at once as unreachable on a port fetch refuses to connect to', async () => {
+    const { api, retries } = client({ baseUrl: 'http://127.0.0.1:9', maxAttempts: 3 });
+    expect(await api.fetchRepo('acme', 'blocked')).toMatchObject({ kind: 'failed', reason: 'unreachable', attempts: 1 });
+    expect(retries).toEqual([]);
+  });
+
   it('answers 503 outages as server_error, honouring their retry-after', async () => {
     github.control.addFault({ type: 'outage', mode: 'unavailable' });
     const { api, retries } = client({ maxAttempts: 3 });
