@@ -46,6 +46,20 @@ const cronExpression = z.string().superRefine((text, ctx) => {
   }
 });
 
+/** A list in one variable (empty when unset), read by `parse`, whose error message is the problem shown. */
+const listOf = <T>(parse: (text: string) => T) =>
+  z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      try {
+        return parse(text);
+      } catch (error) {
+        ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        return z.NEVER;
+      }
+    });
+
 export const configSchema = z.object({
   PORT: integer(0, 65535).default(3000),
   HOST: z.string().min(1).default('0.0.0.0'),
@@ -63,17 +77,7 @@ export const configSchema = z.object({
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   LOG_FORMAT: z.enum(['logfmt', 'json', 'pretty']).default('logfmt'),
   /** Reverse proxies (addresses or CIDR ranges) whose X-Forwarded-For names the client; none by default. */
-  TRUSTED_PROXIES: z
-    .string()
-    .default('')
-    .transform((text, ctx) => {
-      try {
-        return parseTrustedProxies(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  TRUSTED_PROXIES: listOf(parseTrustedProxies),
   /** Serve /metrics on this port instead of PORT, so it need not be public. */
   METRICS_PORT: integer(0, 65535).optional(),
   /** Request ids as exemplars on the latency histogram (OpenMetrics scrapes only). */
@@ -81,17 +85,7 @@ export const configSchema = z.object({
   /** Most distinct label sets per request metric; beyond it, path="__overflow__". */
   METRICS_MAX_SERIES: integer(10, 100_000).default(2000),
   /** `name:token` pairs (comma or newline separated) allowed to write; none configured = no writes. */
-  API_TOKENS: z
-    .string()
-    .default('')
-    .transform((text, ctx) => {
-      try {
-        return parseApiTokens(text);
-      } catch (error) {
-        ctx.addIssue({ code: 'custom', message: (error as Error).message });
-        return z.NEVER;
-      }
-    }),
+  API_TOKENS: listOf(parseApiTokens),
   /** Reads need a token too (they are public by default). */
   READS_REQUIRE_TOKEN: boolean.default(false),
   /** How long in-flight requests may run after SIGTERM before the process exits anyway. */
