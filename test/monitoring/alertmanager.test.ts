@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogfmt } from '../helpers/logs.ts';
-import { alertRules, readText, readYaml, ROOT, run, toolPath } from './helpers.ts';
+import { alertRules, readText, readYaml, ROOT, run, stopProcess, toolPath } from './helpers.ts';
 
 /**
  * Alertmanager's routes and inhibitions, checked with amtool and with a real Alertmanager
@@ -71,8 +71,8 @@ describe('a real Alertmanager with this configuration', () => {
     await waitForReady(`${url}/-/ready`);
   });
 
-  afterAll(() => {
-    server?.kill();
+  afterAll(async () => {
+    await stopProcess(server);
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
@@ -177,9 +177,8 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
     await waitForReady(`${url}/-/ready`);
   });
 
-  afterAll(() => {
-    alertmanager?.kill();
-    sink?.kill();
+  afterAll(async () => {
+    await Promise.all([stopProcess(alertmanager), stopProcess(sink)]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,4 +167,15 @@ export function expandGrafanaMacros(expr: string): string {
 export function variablesUsed(expr: string): string[] {
   const names = [...expr.matchAll(/\$\{(\w+)(?::\w+)?\}|\$(\w+)/g)].map((match) => match[1] ?? match[2]!);
   return names.filter((name) => !name.startsWith('__'));
+}
+
+/**
+ * Stops a child process and waits until it has exited: Alertmanager and Prometheus write their
+ * state into their storage directory on SIGTERM, so removing it any earlier races them.
+ */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill();
+  await exited;
 }
