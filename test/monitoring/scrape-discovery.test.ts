@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readYaml, RULES_DIR, toolPath } from './helpers.ts';
+import { readYaml, RULES_DIR, stopProcess, toolPath } from './helpers.ts';
 
 /**
  * prometheus.yml's swarm discovery, relabelling and runbook links, run by a real Prometheus.
@@ -138,7 +138,7 @@ describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
   }, 30_000);
 
   afterAll(async () => {
-    prometheus?.kill('SIGTERM');
+    await stopProcess(prometheus);
     for (const exposition of [app, cadvisor, alertmanager]) exposition?.server.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
