@@ -2,7 +2,7 @@ import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingHttpHeaders, type Server } from 'node:http';
 import { request as httpsRequest } from 'node:https';
-import { createServer as createNetServer, type AddressInfo } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ import { parseLogfmt } from '../helpers/logs.ts';
 import { startService, type RunningService } from '../helpers/service.ts';
 import { readText, readYaml } from '../monitoring/helpers.ts';
 import { adaptCaddyfile, CADDYFILE, forLoopback, upstreamsOf } from './caddy-loopback.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The edge (monitoring/caddy/Caddyfile) with the real Caddy, built from source by
@@ -89,14 +90,6 @@ describe('on loopback', () => {
   let httpPort: number;
   let adminPort: number;
   let rootCertificate: string;
-
-  const freePort = () =>
-    new Promise<number>((resolve) => {
-      const server = createNetServer().listen(0, '127.0.0.1', () => {
-        const { port } = server.address() as AddressInfo;
-        server.close(() => resolve(port));
-      });
-    });
 
   /** A stand-in for one service: answers 200 with what it saw. */
   const standIn = (name: string) =>

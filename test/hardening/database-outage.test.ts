@@ -1,5 +1,4 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -9,6 +8,7 @@ import type { RunningService } from '../helpers/service.ts';
 import { problemsWith } from './lib/invariants.ts';
 import { fetchSpec, type OpenApiSpec } from './lib/openapi-spec.ts';
 import { send, startHardenedService } from './lib/service.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The database dies (killed: no goodbye to its clients) while reads and writes flow, stays
@@ -20,14 +20,6 @@ import { send, startHardenedService } from './lib/service.ts';
 const external = Boolean(process.env.MONGODB_URI);
 const WORKERS = 6;
 const BOUND_MS = 5000;
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 interface Outcome {
   at: number;

@@ -1,11 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogfmt } from '../helpers/logs.ts';
 import { alertRules, readText, readYaml, ROOT, run, stopProcess, toolPath } from './helpers.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * Alertmanager's routes and inhibitions, checked with amtool and with a real Alertmanager
@@ -225,17 +225,6 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
     expect(sinkLines.filter((line) => line.includes('msg="alert notification"'))).toHaveLength(3);
   }, 30_000);
 });
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
-}
 
 async function waitForReady(readyUrl: string, timeoutMs = 10_000) {
   const deadline = Date.now() + timeoutMs;

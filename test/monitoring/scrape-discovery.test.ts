@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readYaml, RULES_DIR, stopProcess, toolPath } from './helpers.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * prometheus.yml's swarm discovery, relabelling and runbook links, run by a real Prometheus.
@@ -26,12 +27,6 @@ async function serve(handler: Parameters<typeof createServer>[1]): Promise<Expos
   const server = createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   return { server, port: (server.address() as AddressInfo).port };
-}
-
-async function freePort(): Promise<number> {
-  const { server, port } = await serve(() => {});
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const metrics = (body: string) => serve((_request, response) => response.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(body));

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedded-mongo.ts';
 import { call, startService, type RunningService } from '../helpers/service.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The database is not there when the service starts (a stack whose database comes up
@@ -12,14 +12,6 @@ import { call, startService, type RunningService } from '../helpers/service.ts';
  * Runs its own database server, so it is skipped against an external MONGODB_URI.
  */
 const external = Boolean(process.env.MONGODB_URI);
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 
 describe.skipIf(external)('a database that comes up after the service', () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'repo-monitor-late-'));

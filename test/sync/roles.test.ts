@@ -1,4 +1,3 @@
-import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDatabase, type Database } from '../../lib/db.ts';
 import { newRepoDocument } from '../../lib/repos/model.ts';
@@ -7,6 +6,7 @@ import { mongodbUri, uniqueDbName } from '../helpers/database.ts';
 import { parseLogfmt } from '../helpers/logs.ts';
 import { sampleOf, scrape } from '../helpers/metrics.ts';
 import { call, startService, type RunningService } from '../helpers/service.ts';
+import { freePort } from '../helpers/free-port.ts';
 
 /**
  * The real service (runtime/main.ts) as child processes, by ROLE, against the real database
@@ -25,14 +25,6 @@ afterAll(async () => {
   await Promise.all(started.map((service) => service.stop('SIGKILL')));
   await github?.stop();
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 async function trackedDatabase(label: string, names: string[]): Promise<{ name: string; db: Database }> {
   const name = uniqueDbName(label);
