@@ -18,8 +18,6 @@ export interface LineParts {
   file: string;
   line: number;
   msg: string;
-  /** Bound fields already encoded for logfmt (` key=value ...`), when the caller has them so. */
-  boundLogfmt?: string;
   bound?: Fields;
   fields?: Fields;
 }
@@ -32,9 +30,9 @@ export function lineHead(lvl: string, file: string, line: number, msg: string): 
   return ` lvl=${lvl} proc=${PROC} file=${encodeValue(file)} line=${line} msg=${encodeText(msg)}`;
 }
 
-export function logfmtLine(parts: LineParts, head = lineHead(parts.lvl, parts.file, parts.line, parts.msg)): string {
-  let out = `tsp=${parts.tsp}${head}`;
-  out += parts.boundLogfmt ?? (parts.bound ? encodeFields(parts.bound) : '');
+export function logfmtLine(parts: LineParts): string {
+  let out = `tsp=${parts.tsp}${lineHead(parts.lvl, parts.file, parts.line, parts.msg)}`;
+  if (parts.bound) out += encodeFields(parts.bound);
   if (parts.fields) out += encodeFields(parts.fields);
   return `${out}\n`;
 }
