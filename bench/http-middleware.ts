@@ -23,7 +23,7 @@ import { observationMilliseconds } from './profile-share.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
-const allVariants = ['bare', 'hono-noop-middleware', 'server-noop-middleware', 'hono-prometheus', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
+const allVariants = ['bare', 'hono-noop-middleware', 'server-noop-middleware', 'hono-prometheus', 'hono-prometheus-logger', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
 type Variant = (typeof allVariants)[number];
 /** BENCH_VARIANTS=bare,project runs only those (the comparisons that need others are left out). */
 const variants = (process.env.BENCH_VARIANTS?.split(',') ?? allVariants) as readonly Variant[];
@@ -148,8 +148,9 @@ function summarize(runs: Map<Variant, Run[]>) {
   const rpsIn = (variant: Variant, round: number) => runs.get(variant)![round]!.rps;
   const cpuIn = (variant: Variant, round: number) => runs.get(variant)![round]!.cpuUs!;
   const ran = (...needed: Variant[]) => needed.every((variant) => variants.includes(variant));
+  const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
   const cpuOver = (variant: Variant, base: Variant) =>
-    `${(cpuOf(variant) - cpuOf(base)).toFixed(1)} µs (${perRound((r) => cpuIn(variant, r) - cpuIn(base, r)).toFixed(1)} by round)`;
+    `${signed(cpuOf(variant) - cpuOf(base))} µs (${signed(perRound((r) => cpuIn(variant, r) - cpuIn(base, r)))} by round)`;
   console.log('');
   if (ran('project', 'bare')) {
     console.log(`observation vs bare Hono:          ${(rpsOf('project') / rpsOf('bare')).toFixed(2)}x requests/s, ${perRound((r) => rpsIn('project', r) / rpsIn('bare', r)).toFixed(2)}x by round (target >= 0.75x)`);
@@ -157,7 +158,13 @@ function summarize(runs: Map<Variant, Run[]>) {
   if (ran('project', 'hono-prometheus')) {
     console.log(
       `observation vs @hono/prometheus:   ${(rpsOf('project') / rpsOf('hono-prometheus')).toFixed(2)}x requests/s, ` +
-        `${perRound((r) => rpsIn('project', r) / rpsIn('hono-prometheus', r)).toFixed(2)}x by round; CPU per request ${cpuOver('project', 'hono-prometheus')} more (target: ahead)`,
+        `${perRound((r) => rpsIn('project', r) / rpsIn('hono-prometheus', r)).toFixed(2)}x by round; CPU per request ${cpuOver('project', 'hono-prometheus')} (target: ahead)`,
+    );
+  }
+  if (ran('project', 'hono-prometheus-logger')) {
+    console.log(
+      `observation vs @hono/prometheus + hono/logger: ${(rpsOf('project') / rpsOf('hono-prometheus-logger')).toFixed(2)}x requests/s, ` +
+        `CPU per request ${cpuOver('project', 'hono-prometheus-logger')}`,
     );
   }
   if (ran('project', 'hono-noop-middleware')) console.log(`observation's CPU over one empty middleware on serve():    ${cpuOver('project', 'hono-noop-middleware')} (target <= 3 µs)`);

@@ -1,6 +1,7 @@
 import { prometheus } from '@hono/prometheus';
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
+import { logger } from 'hono/logger';
 import type { AddressInfo } from 'node:net';
 import { getHeapStatistics } from 'node:v8';
 import { Logger } from '../lib/logging/logger.ts';
@@ -18,6 +19,8 @@ import { startServer } from '../runtime/server.ts';
  * - bare: Hono as its users run it (serve), no middleware.
  * - hono-noop-middleware: one empty async middleware (what any middleware layer costs).
  * - hono-prometheus: @hono/prometheus (2 metrics, no log line).
+ * - hono-prometheus-logger: the same and hono/logger, Hono's own request log (two lines per
+ *   request through console.log): what a Hono user would reach for to get metrics and a log.
  * - project: the service's observation middleware on the service's server (runtime/server.ts):
  *   request id, 4 metrics + in-flight, exemplars off, the access line with its call site.
  * - project-tslog-access: the same, with the access line written through tslog like every other line.
@@ -31,6 +34,7 @@ const project = variant.startsWith('project');
 const ownServer = project || variant === 'server-noop-middleware';
 const observer = project ? projectObserver() : undefined;
 if (variant === 'hono-prometheus') app.use('*', prometheus().registerMetrics);
+else if (variant === 'hono-prometheus-logger') app.use('*', prometheus().registerMetrics, logger());
 else if (variant === 'hono-noop-middleware' || variant === 'server-noop-middleware') app.use(async (_c, next) => await next());
 else if (observer) app.use(observeRequests({ observer }));
 else if (variant !== 'bare') {
