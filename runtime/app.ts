@@ -13,6 +13,7 @@ import { refuseDeclaredOversize } from './middleware/declared-body-limit.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
 import { mountPages } from './pages/index.ts';
 import { TrustedProxies } from '../lib/http/client-address.ts';
+import { serveOpenApiDocument } from './openapi-document.ts';
 import { observeRequests, type ObserveOptions } from './observe/middleware.ts';
 import { RequestObserver } from './observe/request-observer.ts';
 
@@ -63,9 +64,15 @@ export function createApp(options: AppOptions): ObservedApp {
   for (const fn of functions) mountFunction(app, fn, deps, { log, maxBodyBytes: MAX_BODY_BYTES });
   // The status page at / and the API docs at /docs (runtime/pages).
   mountPages(app, deps, { log, metricsHere: metrics !== undefined && !metricsOnOwnPort });
-  app.doc31('/openapi.json', {
+  serveOpenApiDocument(app, '/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
+    info: {
+      title: 'repo-monitor',
+      version: '1',
+      description:
+        'Tracked GitHub repositories, served from a cache. Every answer, of any path and method, carries X-Request-Id ' +
+        '(components.headers.RequestId).',
+    },
   });
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));

@@ -81,7 +81,7 @@ const describeExchange = (request: Generated, response: Sent) =>
 
 /** What is wrong with one answer, for the request it answers. */
 function judge(spec: OpenApiSpec, request: Generated, response: Sent): string[] {
-  const problems = [...problemsWith(response), ...spec.check(response).problems];
+  const problems = [...problemsWith(response), ...spec.check(response).problems, ...requestIdProblems(spec, request.values.header['x-request-id'], response)];
   const operation = spec.document.paths[request.template]![request.method.toLowerCase()] as { security?: unknown[] };
   if (!request.auth && Array.isArray(operation.security)) {
     if (response.status !== 401) problems.push('no token, yet not 401');
@@ -92,6 +92,19 @@ function judge(spec: OpenApiSpec, request: Generated, response: Sent): string[] 
     if (response.status >= 200 && response.status < 300) problems.push(...echoProblems(request.body, response.json));
   }
   return problems;
+}
+
+/**
+ * The X-Request-Id a client sent comes back when the document's pattern for the answered
+ * header accepts it (what the document calls well-formed); otherwise the answer has a new one.
+ */
+function requestIdProblems(spec: OpenApiSpec, sent: string | undefined, response: Sent): string[] {
+  const pattern = (spec.everyResponseHeaders()['X-Request-Id']?.schema as { pattern?: string } | undefined)?.pattern;
+  if (!pattern) return ['the document declares no X-Request-Id pattern on every response'];
+  const answered = response.headers.get('x-request-id');
+  if (sent === undefined) return [];
+  if (new RegExp(pattern).test(sent)) return answered === sent ? [] : [`sent X-Request-Id ${sent}, answered ${answered}`];
+  return answered === sent ? [`a malformed X-Request-Id ${JSON.stringify(sent)} came back`] : [];
 }
 
 /** What a successful write answers with carries the fields it was sent, as they were sent. */
@@ -154,6 +167,31 @@ describe('requests generated from /openapi.json against the live service', () =>
     expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, PATCH, DELETE, OPTIONS']);
     const put = await send(service.url, 'PUT', '/repos', { body: {} });
     expect([put.status, put.headers.get('allow'), put.json.error.code]).toEqual([405, 'GET, HEAD, POST, OPTIONS', 'method_not_allowed']);
+  });
+
+  it('answers every operation and every other request with X-Request-Id: the client\'s when well-formed, else a new one', async () => {
+    const spec = await fetchSpec(service.url);
+    expect(Object.keys(spec.everyResponseHeaders())).toContain('X-Request-Id');
+    const problems: string[] = [];
+    const targets = [
+      ...spec.operations().map(({ method, path }) => [method.toUpperCase(), path.replaceAll(/\{(\w+)\}/g, 'probe-$1')] as const),
+      ['PUT', '/repos'] as const,
+      ['OPTIONS', '/repos'] as const,
+      ['GET', '/no/such/route'] as const,
+    ];
+    for (const [method, path] of targets) {
+      for (const id of ['client-id.0001:a_b', 'x'.repeat(128), 'short', 'x'.repeat(129), 'has space in it', undefined]) {
+        const bodiless = ['GET', 'HEAD', 'OPTIONS'].includes(method);
+        const response = await send(service.url, method, path, {
+          headers: { ...(id !== undefined && { 'x-request-id': id }), ...(!bodiless && { 'content-type': 'application/json' }) },
+          ...(!bodiless && { raw: '{}' }),
+        });
+        const where = `${method} ${path} with ${JSON.stringify(id)} -> ${response.status}`;
+        problems.push(...spec.check(response).problems, ...requestIdProblems(spec, id, response).map((problem) => `${where}: ${problem}`));
+        if (!response.headers.get('x-request-id')) problems.push(`${where}: no X-Request-Id`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('has generators whose valid values the document accepts and whose invalid ones it refuses', async () => {
