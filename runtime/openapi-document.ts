@@ -1,11 +1,13 @@
 import type { OpenAPIHono } from '@hono/zod-openapi';
+import { allErrorSchemas, errorSchema } from '../lib/errors.ts';
 import type { AppEnv } from './env.ts';
 import { WELL_FORMED_ID } from './observe/request-observer.ts';
 
 /**
  * GET /openapi.json: the document generated from the routes, with what the request
  * observation (runtime/observe) adds to every operation declared once, as components every
- * operation refers to: the X-Request-Id on every answer, and the one a client may send.
+ * operation refers to: the X-Request-Id on every answer, and the one a client may send. The
+ * error envelope of every status is among the components too.
  */
 type Document = ReturnType<OpenAPIHono['getOpenAPI31Document']>;
 type DocumentConfig = Parameters<OpenAPIHono['getOpenAPI31Document']>[0];
@@ -31,6 +33,9 @@ const requestIdParameter = {
 };
 
 export function serveOpenApiDocument(app: OpenAPIHono<AppEnv>, path: string, config: DocumentConfig): void {
+  // Every error envelope, also those of answers no operation lists (405, 408, 417, 431).
+  app.openAPIRegistry.register('Error', errorSchema);
+  for (const [status, schema] of allErrorSchemas()) app.openAPIRegistry.register(`Error${status}`, schema);
   app.openAPIRegistry.registerComponent('headers', REQUEST_ID, requestIdHeader);
   app.openAPIRegistry.registerComponent('parameters', REQUEST_ID, requestIdParameter);
   app.get(path, (c) => c.json(withRequestId(app.getOpenAPI31Document(config))));

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { errorSchema } from '../errors.ts';
+import { errorSchemaFor } from '../errors.ts';
 import { runStates, type RunProgress, type SyncRunDocument } from './run-store.ts';
 import { syncSummarySchema } from './summary.ts';
 
@@ -76,7 +76,7 @@ export const syncRunListSchema = z
   .openapi('SyncRunList');
 
 /** 409 from POST /sync: the error envelope, plus the run that holds the lease. */
-export const syncConflictSchema = errorSchema
+export const syncConflictSchema = errorSchemaFor(409)
   .extend({
     run: z
       .object({ id: z.string().nullable(), href: z.string().nullable() })

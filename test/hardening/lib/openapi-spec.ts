@@ -103,9 +103,13 @@ export class OpenApiSpec {
     return [...documented, 'OPTIONS'];
   }
 
-  /** The error envelope's schema, for answers that no operation describes (unknown routes). */
-  errorValidator(): ValidateFunction {
-    return this.validator({ $ref: '#/components/schemas/Error' }, 'components/Error');
+  /**
+   * The error envelope of a status (`Error<status>`: its code one of those the status carries),
+   * for answers that no operation describes (unknown routes, 405); undefined when the document has none.
+   */
+  errorValidator(status: number): ValidateFunction | undefined {
+    const name = `Error${status}`;
+    return this.document.components?.schemas?.[name] ? this.validator({ $ref: `#/components/schemas/${name}` }, `components/${name}`) : undefined;
   }
 
   /**
@@ -127,7 +131,7 @@ export class OpenApiSpec {
       return { operation: null, problems };
     }
     if (!name || !operation) {
-      this.#checkJson(observed, this.errorValidator(), where, problems);
+      this.#checkError(observed, where, problems);
       return { operation: null, problems };
     }
     const response = operation.responses[String(observed.status)] ?? operation.responses.default;
@@ -163,7 +167,7 @@ export class OpenApiSpec {
     }
     // A declared body over the limit is refused before routing, whatever the method.
     if (observed.status === 413) {
-      if (method !== 'HEAD') this.#checkJson(observed, this.errorValidator(), where, problems);
+      if (method !== 'HEAD') this.#checkError(observed, where, problems);
       return;
     }
     const expected = method === 'OPTIONS' ? 204 : 405;
@@ -174,7 +178,7 @@ export class OpenApiSpec {
     if (expected === 204) {
       if (observed.text !== '') problems.push(`${where}: a 204 has no body`);
     } else if (method !== 'HEAD') {
-      this.#checkJson(observed, this.errorValidator(), where, problems);
+      this.#checkError(observed, where, problems);
     }
   }
 
@@ -199,6 +203,12 @@ export class OpenApiSpec {
     const perResponse = this.operations().flatMap(({ operation }) => Object.values(operation.responses).map((response) => response.headers ?? {}));
     const [first = {}, ...rest] = perResponse;
     return Object.fromEntries(Object.entries(first).filter(([name]) => rest.every((headers) => name in headers)));
+  }
+
+  #checkError(observed: Observed, where: string, problems: string[]) {
+    const validate = this.errorValidator(observed.status);
+    if (validate) this.#checkJson(observed, validate, where, problems);
+    else problems.push(`${where}: the document has no error envelope for ${observed.status} (components.schemas.Error${observed.status})`);
   }
 
   #checkJson(observed: Observed, validate: ValidateFunction, where: string, problems: string[]) {
