@@ -159,7 +159,7 @@ export const internalError = () =>
 interface DocumentedHeader {
   description: string;
   required: boolean;
-  schema: { type: 'string' };
+  schema: { type: 'string'; pattern: string };
 }
 
 /** Headers error answers carry, for the document: the challenge (RFC 6750), the current ETag, when to retry. */
@@ -168,11 +168,11 @@ const ERROR_HEADERS: Partial<Record<ErrorStatus, Record<string, DocumentedHeader
     'www-authenticate': {
       description: 'Bearer realm="repo-monitor", with error="invalid_token" when a token was sent',
       required: true,
-      schema: { type: 'string' },
+      schema: { type: 'string', pattern: '^Bearer realm="repo-monitor"(?:, error="invalid_token")?$' },
     },
   },
-  412: { etag: { description: 'The current ETag', required: true, schema: { type: 'string' } } },
-  503: { 'retry-after': { description: 'Seconds to wait before trying again', required: false, schema: { type: 'string' } } },
+  412: { etag: { description: 'The current ETag', required: true, schema: { type: 'string', pattern: '^"\\d+"$' } } },
+  503: { 'retry-after': { description: 'Seconds to wait before trying again', required: false, schema: { type: 'string', pattern: '^\\d+$' } } },
 };
 
 /** OpenAPI response entries for the error envelope, so each route lists the errors it can give (500 and 503 always). */

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
+import { MIN_TOKEN_LENGTH } from '../lib/auth/tokens.ts';
 import { HttpError } from '../lib/errors.ts';
 import type { AnyServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
@@ -59,7 +60,10 @@ export function createApp(options: AppOptions): ObservedApp {
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
-    description: 'A token from API_TOKENS; writes always need one, reads when READS_REQUIRE_TOKEN=true.',
+    description:
+      `Authorization: Bearer <token> (the scheme in any case), with a token from API_TOKENS: ${MIN_TOKEN_LENGTH} or more of ` +
+      'A-Z a-z 0-9 . _ ~ + / = -. Writes always need one, reads when READS_REQUIRE_TOKEN=true. A missing, malformed or ' +
+      'unknown token is a 401 with WWW-Authenticate.',
   });
   for (const fn of functions) mountFunction(app, fn, deps, { log, maxBodyBytes: MAX_BODY_BYTES });
   // The status page at / and the API docs at /docs (runtime/pages).
