@@ -3,7 +3,7 @@ import { errorResponses, notFound } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { preferredWait } from '../lib/prefer.ts';
-import { MAX_WAIT_SECONDS, preferHeader, presentRun, RUN_ID_PATTERN, syncRunSchema } from '../lib/sync/run-resource.ts';
+import { MAX_WAIT_SECONDS, preferenceAppliedHeader, preferHeader, presentRun, RUN_ID_PATTERN, syncRunSchema } from '../lib/sync/run-resource.ts';
 import { findRun, isFinal } from '../lib/sync/run-store.ts';
 
 /**
@@ -22,7 +22,10 @@ export default defineFunction({
       params: z.object({ id: z.string().regex(RUN_ID_PATTERN).openapi({ description: 'A run id: 12 hex digits.', example: '4f0c1d2e3a4b' }) }),
       headers: z.object({ prefer: preferHeader }),
     },
-    responses: { 200: jsonContent(syncRunSchema, 'The run'), ...errorResponses(400, 401, 404) },
+    responses: {
+      200: { ...jsonContent(syncRunSchema, 'The run'), headers: { 'Preference-Applied': preferenceAppliedHeader } },
+      ...errorResponses(400, 401, 404),
+    },
   }),
   async handler({ params, headers }, { db, sync }) {
     let run = await findRun(db, params.id);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorBody, errorSchema } from '../lib/errors.ts';
+import { errorBody, errorSchemaFor } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 
@@ -22,7 +22,7 @@ export default defineFunction({
     responses: {
       200: jsonContent(z.object({ status: z.literal('ready') }), 'Ready: the database answers'),
       503: jsonContent(
-        errorSchema,
+        errorSchemaFor(503),
         'Not ready. error.code database_unavailable; error.details holds one entry per dependency down: path is the ' +
           `dependency ("database"), message its reason code (${downReasons.join(', ')}).`,
       ),

@@ -3,7 +3,7 @@ import { errorBody, errorResponses } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { preferredWait } from '../lib/prefer.ts';
-import { MAX_WAIT_SECONDS, preferHeader, presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/sync/run-resource.ts';
+import { MAX_WAIT_SECONDS, preferenceAppliedHeader, preferHeader, presentRun, runHref, syncConflictSchema, syncRunSchema } from '../lib/sync/run-resource.ts';
 
 /**
  * POST /sync: starts a sync run now, the same task the scheduler runs (lib/sync/task.ts),
@@ -30,13 +30,23 @@ export default defineFunction({
       200: {
         ...jsonContent(syncRunSchema, 'With Prefer: wait=N, the run finished within N seconds: its final state and summary'),
         links: runLinks,
+        headers: {
+          'Content-Location': { description: '/sync/runs/{id}, where the run stays', required: true, schema: { type: 'string' } },
+          'Preference-Applied': preferenceAppliedHeader,
+        },
       },
       202: {
         ...jsonContent(syncRunSchema, 'The run has started; Location is where to follow it'),
         links: runLinks,
-        headers: { Location: { description: '/sync/runs/{id}', schema: { type: 'string' } } },
+        headers: {
+          Location: { description: '/sync/runs/{id}', required: true, schema: { type: 'string' } },
+          'Preference-Applied': preferenceAppliedHeader,
+        },
       },
-      409: jsonContent(syncConflictSchema, 'Another sync run holds the lease: `run` names it; Retry-After suggests a wait (the lease TTL)'),
+      409: {
+        ...jsonContent(syncConflictSchema, 'Another sync run holds the lease: `run` names it; Retry-After suggests a wait (the lease TTL)'),
+        headers: { 'Retry-After': { description: 'Seconds to wait before trying again', required: true, schema: { type: 'string', pattern: '^\\d+$' } } },
+      },
       ...errorResponses(400, 401, 413),
     },
   }),

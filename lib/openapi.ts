@@ -14,7 +14,7 @@ export const pageLimitSchema = (max: number, fallback = 20) =>
     .openapi({ type: 'integer', minimum: 1, maximum: max, default: fallback });
 
 export const etagHeader = {
-  etag: { description: 'The version of the repository, for If-Match', required: true, schema: { type: 'string' as const } },
+  etag: { description: 'The version of the repository, for If-Match', required: true, schema: { type: 'string' as const, pattern: '^"\\d+"$' } },
 };
 
 export const jsonContent = <S>(schema: S, description: string) => ({

@@ -1,5 +1,6 @@
 import { OpenAPIHono } from '@hono/zod-openapi';
 import type { Hook } from '@hono/zod-openapi';
+import { MIN_TOKEN_LENGTH } from '../lib/auth/tokens.ts';
 import { HttpError } from '../lib/errors.ts';
 import type { AnyServiceFunction } from '../lib/function.ts';
 import type { Logger } from '../lib/logging/logger.ts';
@@ -13,6 +14,7 @@ import { refuseDeclaredOversize } from './middleware/declared-body-limit.ts';
 import { BEARER_SCHEME, mountFunction, type SharedDeps } from './mount.ts';
 import { mountPages } from './pages/index.ts';
 import { TrustedProxies } from '../lib/http/client-address.ts';
+import { serveOpenApiDocument } from './openapi-document.ts';
 import { observeRequests, type ObserveOptions } from './observe/middleware.ts';
 import { RequestObserver } from './observe/request-observer.ts';
 
@@ -58,14 +60,23 @@ export function createApp(options: AppOptions): ObservedApp {
   app.openAPIRegistry.registerComponent('securitySchemes', BEARER_SCHEME, {
     type: 'http',
     scheme: 'bearer',
-    description: 'A token from API_TOKENS; writes always need one, reads when READS_REQUIRE_TOKEN=true.',
+    description:
+      `Authorization: Bearer <token> (the scheme in any case), with a token from API_TOKENS: ${MIN_TOKEN_LENGTH} or more of ` +
+      'A-Z a-z 0-9 . _ ~ + / = -. Writes always need one, reads when READS_REQUIRE_TOKEN=true. A missing, malformed or ' +
+      'unknown token is a 401 with WWW-Authenticate.',
   });
   for (const fn of functions) mountFunction(app, fn, deps, { log, maxBodyBytes: MAX_BODY_BYTES });
   // The status page at / and the API docs at /docs (runtime/pages).
   mountPages(app, deps, { log, metricsHere: metrics !== undefined && !metricsOnOwnPort });
-  app.doc31('/openapi.json', {
+  serveOpenApiDocument(app, '/openapi.json', {
     openapi: '3.1.0',
-    info: { title: 'repo-monitor', version: '1', description: 'Tracked GitHub repositories, served from a cache.' },
+    info: {
+      title: 'repo-monitor',
+      version: '1',
+      description:
+        'Tracked GitHub repositories, served from a cache. Every answer, of any path and method, carries X-Request-Id ' +
+        '(components.headers.RequestId).',
+    },
   });
   app.notFound(notFoundOrNotAllowed(app));
   app.onError((error, c) => errorResponse(c, error, observationOf(c)?.log ?? log));

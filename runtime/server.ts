@@ -1,7 +1,7 @@
 import type { AddressInfo, Socket } from 'node:net';
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { getRequestListener, RequestError } from '@hono/node-server';
-import { CLIENT_ERRORS, errorEnvelope } from '../lib/errors.ts';
+import { CLIENT_ERRORS, errorEnvelope, type ErrorCode } from '../lib/errors.ts';
 import type { AppBindings } from './env.ts';
 import { CountingRequest, ObservedResponse } from './observe/messages.ts';
 import { NodeExchange, trackResponse } from './observe/node-exchange.ts';
@@ -154,7 +154,7 @@ function observeWithoutApp(observer: RequestObserver, request: CountingRequest, 
   trackResponse(observation, response);
 }
 
-function answerWithoutApp(response: ServerResponse, status: number, code: string, message: string): void {
+function answerWithoutApp(response: ServerResponse, status: number, code: ErrorCode, message: string): void {
   const body = errorEnvelope(code, message);
   response.writeHead(status, {
     'content-type': 'application/json',

@@ -7,7 +7,8 @@ import { startEmbeddedMongo, type EmbeddedMongo } from './lib/embedded-mongo.ts'
 /**
  * `npm run dev`: the service with embedded defaults. Without MONGODB_URI it starts the
  * embedded MongoDB-compatible server with its data under .data/ (ignored by git), runs the
- * service against it, and stops it when the service stops.
+ * service against it, and stops it when the service stops. The service stops on SIGINT or
+ * SIGTERM, or when the process that started this one (npm) goes away.
  */
 const root = fileURLToPath(new URL('../', import.meta.url));
 const env = { ...process.env };
@@ -50,6 +51,19 @@ const service = spawn(process.execPath, [`${root}runtime/main.ts`], { env, stdio
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => service.kill(signal));
 }
+
+// Ctrl-C signals the whole process group, but a SIGTERM sent to `npm` alone ends npm without
+// passing it on, and this process would go on serving with nobody to stop it. Its parent
+// going away is noticed (the process is handed to another parent) and taken as that SIGTERM.
+const parent = process.ppid;
+const parentWatch = setInterval(() => {
+  if (process.ppid === parent) return;
+  clearInterval(parentWatch);
+  console.error(`the parent process (${parent}) is gone; stopping the service`);
+  service.kill('SIGTERM');
+}, 250);
+parentWatch.unref();
+
 service.on('exit', async (code, signal) => {
   if (embedded) {
     rmSync(URI_FILE, { force: true });

@@ -59,19 +59,30 @@ export const repoParamsSchema = z.object({
   name: nameSchema.openapi({ param: { name: 'name', in: 'path' } }),
 });
 
-/** The If-Match request header: required by the document; the server answers 428 without it rather than 400. */
+/** An HTTP field value of visible ASCII with inner spaces (RFC 9110 §5.5): what If-Match may hold. */
+const FIELD_VALUE = /^[!-~](?:[ -~]*[!-~])?$/;
+
+/**
+ * The If-Match request header: required by the document; the server answers 428 without it
+ * (a blank one counts as missing) rather than 400. A value of other characters (a tab, bytes
+ * beyond ASCII) is a 400, as the document's pattern says.
+ */
 export const ifMatchHeaderSchema = z.object({
   'if-match': z
-    .string()
-    .max(1000)
-    .optional()
+    .preprocess(
+      (value) => (typeof value === 'string' && value.trim() === '' ? undefined : value),
+      z.string().max(1000).regex(FIELD_VALUE, 'must be entity tags or *, in visible ASCII').optional(),
+    )
     .openapi({
       param: {
         required: true,
-        description: 'The ETag from GET (or a list of them), or * to overwrite whatever is there. Without it: 428.',
+        description:
+          'The ETag from GET (or a comma-separated list of them), or * to overwrite whatever is there. Without it (or blank): 428. ' +
+          'Tags that are not this API\'s strong ETags ("3") never match: 412.',
       },
-      // An HTTP field value of visible ASCII with inner spaces (RFC 9110 §5.5); a blank one counts as missing.
-      pattern: '^[!-~](?:[ -~]*[!-~])?$',
+      type: 'string',
+      maxLength: 1000,
+      pattern: FIELD_VALUE.source,
       example: '"3"',
     }),
 });

@@ -1,5 +1,5 @@
 import { z } from '@hono/zod-openapi';
-import { errorSchema } from '../errors.ts';
+import { errorSchemaFor } from '../errors.ts';
 import { runStates, type RunProgress, type SyncRunDocument } from './run-store.ts';
 import { syncSummarySchema } from './summary.ts';
 
@@ -17,16 +17,29 @@ export const runHref = (id: string) => `/sync/runs/${id}`;
 /** The longest `Prefer: wait` honoured. */
 export const MAX_WAIT_SECONDS = 60;
 
+/**
+ * The Prefer request header (RFC 7240), as lib/prefer.ts reads it: only `wait` is acted on;
+ * anything else, an unreadable wait included, is ignored as the RFC asks, never refused.
+ */
 export const preferHeader = z
   .string()
   .max(1000)
   .optional()
   .openapi({
     description:
-      `RFC 7240. wait=N: answer with the finished run if it ends within N seconds (at most ${MAX_WAIT_SECONDS}; more is ` +
-      'cut to that), else as without it. Preference-Applied says the wait that was honoured. Other preferences are ignored.',
-    example: 'wait=10',
+      `RFC 7240. wait=N (N: 1 to 9 decimal digits, quoted or not): wait up to N seconds (at most ${MAX_WAIT_SECONDS}; ` +
+      'more is cut to that) for the run to finish before answering; Preference-Applied says the wait that was honoured. ' +
+      'Only the first wait counts. Any other preference, and a wait that is not such a number, is ignored (RFC 7240 §2), ' +
+      'never refused; only a header over 1,000 characters is a 400.',
+    examples: ['wait=1', 'respond-async, wait=2', 'wait="1"', `wait=${MAX_WAIT_SECONDS + 30}`, 'wait=soon', 'handling=lenient'],
   });
+
+/** The Preference-Applied answer header: the wait honoured, at most MAX_WAIT_SECONDS. */
+export const preferenceAppliedHeader = {
+  description: `wait=N: the wait that was honoured (at most ${MAX_WAIT_SECONDS}), when the request's Prefer had a readable one.`,
+  required: false,
+  schema: { type: 'string' as const, pattern: '^wait=\\d{1,2}$' },
+};
 
 const progressSchema = z
   .object({
@@ -76,7 +89,7 @@ export const syncRunListSchema = z
   .openapi('SyncRunList');
 
 /** 409 from POST /sync: the error envelope, plus the run that holds the lease. */
-export const syncConflictSchema = errorSchema
+export const syncConflictSchema = errorSchemaFor(409)
   .extend({
     run: z
       .object({ id: z.string().nullable(), href: z.string().nullable() })

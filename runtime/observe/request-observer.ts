@@ -13,7 +13,7 @@ import { newRequestId } from './request-id.ts';
  * every request the app sees; the Node server (runtime/server.ts) reports the few it answers
  * itself into the same code.
  */
-const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{8,128}$/;
+export const WELL_FORMED_ID = /^[A-Za-z0-9._:-]{8,128}$/;
 export const CLIENT_CLOSED = 499;
 const SECRET_QUERY = /([?&](?:access_token|token|api_key|apikey|password|secret)=)[^&]*/gi;
 

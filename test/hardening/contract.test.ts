@@ -1,13 +1,14 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../../tools/fake-github/server.ts';
-import type { RunningService } from '../helpers/service.ts';
-import { requestsForDocument, schemaContext, type Generated, type Runs, type Values } from './lib/generated-requests.ts';
+import { parseJsonOrUndefined, type RunningService } from '../helpers/service.ts';
+import { parametersOf, requestsFor, requestsForDocument, schemaContext, type Generated, type Runs, type Values } from './lib/generated-requests.ts';
 import { problemsWith } from './lib/invariants.ts';
 import { LinkedValues } from './lib/openapi-links.ts';
 import { fetchSpec, type OpenApiSpec } from './lib/openapi-spec.ts';
+import { rawHttp } from './lib/raw-http.ts';
 import { invalid, valid, type Schema } from './lib/schema-arbitrary.ts';
-import { send, startHardenedService, type Sent } from './lib/service.ts';
+import { AUTH, send, startHardenedService, type Sent } from './lib/service.ts';
 
 /**
  * The contract, tested from the document alone (schemathesis-style): for every operation in
@@ -81,7 +82,7 @@ const describeExchange = (request: Generated, response: Sent) =>
 
 /** What is wrong with one answer, for the request it answers. */
 function judge(spec: OpenApiSpec, request: Generated, response: Sent): string[] {
-  const problems = [...problemsWith(response), ...spec.check(response).problems];
+  const problems = [...problemsWith(response), ...spec.check(response).problems, ...requestIdProblems(spec, request.values.header['x-request-id'], response)];
   const operation = spec.document.paths[request.template]![request.method.toLowerCase()] as { security?: unknown[] };
   if (!request.auth && Array.isArray(operation.security)) {
     if (response.status !== 401) problems.push('no token, yet not 401');
@@ -92,6 +93,19 @@ function judge(spec: OpenApiSpec, request: Generated, response: Sent): string[] 
     if (response.status >= 200 && response.status < 300) problems.push(...echoProblems(request.body, response.json));
   }
   return problems;
+}
+
+/**
+ * The X-Request-Id a client sent comes back when the document's pattern for the answered
+ * header accepts it (what the document calls well-formed); otherwise the answer has a new one.
+ */
+function requestIdProblems(spec: OpenApiSpec, sent: string | undefined, response: Sent): string[] {
+  const pattern = (spec.everyResponseHeaders()['X-Request-Id']?.schema as { pattern?: string } | undefined)?.pattern;
+  if (!pattern) return ['the document declares no X-Request-Id pattern on every response'];
+  const answered = response.headers.get('x-request-id');
+  if (sent === undefined) return [];
+  if (new RegExp(pattern).test(sent)) return answered === sent ? [] : [`sent X-Request-Id ${sent}, answered ${answered}`];
+  return answered === sent ? [`a malformed X-Request-Id ${JSON.stringify(sent)} came back`] : [];
 }
 
 /** What a successful write answers with carries the fields it was sent, as they were sent. */
@@ -112,7 +126,7 @@ const statusesBy = (answers: Answered[]) => {
 
 describe('requests generated from /openapi.json against the live service', () => {
   it('answers every operation, valid and invalid requests alike, only as the document says', async () => {
-    const { spec, answers, problems } = await runContract(service.url, { valid: 50, invalid: 30, withoutToken: 3, constant: 3 });
+    const { spec, answers, problems } = await runContract(service.url, { valid: 50, invalid: 30, withoutToken: 5, constant: 3 });
     expect(problems.slice(0, 20)).toEqual([]);
 
     // It reached what it claims to: a success for every operation, and through the links.
@@ -154,6 +168,55 @@ describe('requests generated from /openapi.json against the live service', () =>
     expect([options.status, options.headers.get('allow')]).toEqual([204, 'GET, HEAD, PATCH, DELETE, OPTIONS']);
     const put = await send(service.url, 'PUT', '/repos', { body: {} });
     expect([put.status, put.headers.get('allow'), put.json.error.code]).toEqual([405, 'GET, HEAD, POST, OPTIONS', 'method_not_allowed']);
+  });
+
+  it('answers every operation and every other request with X-Request-Id: the client\'s when well-formed, else a new one', async () => {
+    const spec = await fetchSpec(service.url);
+    expect(Object.keys(spec.everyResponseHeaders())).toContain('X-Request-Id');
+    const problems: string[] = [];
+    const targets = [
+      ...spec.operations().map(({ method, path }) => [method.toUpperCase(), path.replaceAll(/\{(\w+)\}/g, 'probe-$1')] as const),
+      ['PUT', '/repos'] as const,
+      ['OPTIONS', '/repos'] as const,
+      ['GET', '/no/such/route'] as const,
+    ];
+    for (const [method, path] of targets) {
+      for (const id of ['client-id.0001:a_b', 'x'.repeat(128), 'short', 'x'.repeat(129), 'has space in it', undefined]) {
+        const bodiless = ['GET', 'HEAD', 'OPTIONS'].includes(method);
+        const response = await send(service.url, method, path, {
+          headers: { ...(id !== undefined && { 'x-request-id': id }), ...(!bodiless && { 'content-type': 'application/json' }) },
+          ...(!bodiless && { raw: '{}' }),
+        });
+        const where = `${method} ${path} with ${JSON.stringify(id)} -> ${response.status}`;
+        problems.push(...spec.check(response).problems, ...requestIdProblems(spec, id, response).map((problem) => `${where}: ${problem}`));
+        if (!response.headers.get('x-request-id')) problems.push(`${where}: no X-Request-Id`);
+      }
+    }
+    expect(problems).toEqual([]);
+  });
+
+  it('refuses exactly the header values the document refuses, also those fetch cannot send (a tab inside, bytes beyond ASCII)', async () => {
+    const spec = await fetchSpec(service.url);
+    const context = schemaContext(spec);
+    const port = Number(new URL(service.url).port);
+    const problems: string[] = [];
+    for (const entry of spec.operations()) {
+      const [request] = fc.sample(requestsFor(context, entry, { valid: 1, invalid: 0, withoutToken: 0, constant: 1 }), { numRuns: 1, seed: SEED })[0]!;
+      const path = request!.template.replaceAll(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(request!.values.path[name]!));
+      for (const parameter of parametersOf(entry.operation).filter((candidate) => candidate.in === 'header')) {
+        const accepts = context.validator(parameter.schema);
+        for (const value of ['"1",\t"2"', 'caf\u00e9', 'wait=1\u00a0']) {
+          const headers = { ...AUTH, ...request!.values.header, ...(request!.contentType && { 'content-type': request!.contentType }), [parameter.name]: value };
+          const answer = await rawHttp(port, { method: request!.method, target: path, headers: Object.entries(headers), ...(request!.body !== undefined && { body: request!.body }) });
+          const details = (parseJsonOrUndefined(answer.text) as { error?: { details?: { path: string }[] } } | undefined)?.error?.details ?? [];
+          const refused = answer.status === 400 && details.some((detail) => detail.path === `headers.${parameter.name}`);
+          if (refused === accepts(value)) {
+            problems.push(`${request!.method} ${path} ${parameter.name}: ${JSON.stringify(value)} ${accepts(value) ? 'is documented as valid' : 'breaks the documented schema'}, answered ${answer.status} ${answer.text.slice(0, 200)}`);
+          }
+        }
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   it('has generators whose valid values the document accepts and whose invalid ones it refuses', async () => {

@@ -58,13 +58,19 @@ function sendable(parameter: Parameter, values: fc.Arbitrary<string>): fc.Arbitr
   return values;
 }
 
-/** Wire values the parameter's schema accepts; free-form header text is drawn from what a header can carry. */
+/**
+ * Wire values the parameter's schema accepts; free-form header text is drawn from what a header
+ * can carry, and half the time from the schema's `examples` (the values a header such as Prefer
+ * is read for, which random text would hardly ever hit).
+ */
 function validParameter(parameter: Parameter, context: SchemaContext): fc.Arbitrary<string> {
   const schema = parameter.schema.$ref ? context.resolve(parameter.schema.$ref) : parameter.schema;
   if (parameter.in !== 'header' || schema.type !== 'string' || schema.pattern || schema.enum) return valid(schema, context).map(wire);
   const validate = context.validator(schema);
   const visible = fc.integer({ min: 0x21, max: 0x7e }).map((code) => String.fromCharCode(code));
-  return fc.string({ unit: visible, minLength: 1, maxLength: Math.min(schema.maxLength ?? 60, 60) }).filter((text) => validate(text));
+  const text = fc.string({ unit: visible, minLength: 1, maxLength: Math.min(schema.maxLength ?? 60, 60) }).filter((value) => validate(value));
+  const examples = (schema.examples ?? []).filter((example): example is string => typeof example === 'string' && validate(example));
+  return examples.length > 0 ? fc.oneof(text, fc.constantFrom(...examples)) : text;
 }
 
 /** Wire values the parameter's schema refuses, read as the server reads them (integers from digits). */
@@ -81,6 +87,16 @@ function invalidParameter(parameter: Parameter, context: SchemaContext): fc.Arbi
         )
       : invalid(schema, context).filter((value): value is string => typeof value === 'string');
   return candidates.filter((text) => !accepted(text));
+}
+
+/** What a request without the token carries instead: nothing, a token nobody configured, another scheme, a malformed one. */
+const NOT_A_TOKEN = [undefined, 'Bearer not-a-configured-token-0123456789', 'Basic aGFyZGVuaW5nOnRva2Vu', 'Bearer', 'Bearer two words'];
+
+/** Whether any value of the parameter is refused: one taking any text (X-Request-Id) cannot be broken. */
+function refusesSomeText(parameter: Parameter, context: SchemaContext): boolean {
+  const schema = parameter.schema.$ref ? context.resolve(parameter.schema.$ref) : parameter.schema;
+  const constraints = ['pattern', 'minLength', 'maxLength', 'enum', 'const', 'format'] as const;
+  return schema.type !== 'string' || constraints.some((keyword) => keyword in schema);
 }
 
 export function requestsFor(
@@ -119,14 +135,16 @@ export function requestsFor(
 
   const broken: fc.Arbitrary<Generated>[] = [];
   for (const parameter of parameters) {
-    broken.push(
-      fc.tuple(base, sendable(parameter, invalidParameter(parameter, context))).map(([parts, value]) =>
-        make(parts, {
-          values: { ...parts.values, [parameter.in]: { ...parts.values[parameter.in], [parameter.name]: value } },
-          kind: { valid: false, broke: `${parameter.in} ${parameter.name}`, expect: [400] },
-        }),
-      ),
-    );
+    if (refusesSomeText(parameter, context)) {
+      broken.push(
+        fc.tuple(base, sendable(parameter, invalidParameter(parameter, context))).map(([parts, value]) =>
+          make(parts, {
+            values: { ...parts.values, [parameter.in]: { ...parts.values[parameter.in], [parameter.name]: value } },
+            kind: { valid: false, broke: `${parameter.in} ${parameter.name}`, expect: [400] },
+          }),
+        ),
+      );
+    }
     if (parameter.required && parameter.in !== 'path') {
       // The one required header the server answers with 428 (RFC 6585) rather than 400.
       const expect = parameter.in === 'header' && parameter.name === 'if-match' ? [428] : [400];
@@ -158,7 +176,14 @@ export function requestsFor(
     .tuple(
       fc.array(base.map((parts) => make(parts)), exactly(constant ? runs.constant : runs.valid)),
       broken.length > 0 ? fc.array(fc.oneof(...broken), exactly(runs.invalid)) : fc.constant([]),
-      fc.array(base.map((parts) => make(parts, { auth: false })), exactly(runs.withoutToken)),
+      fc.array(
+        fc.tuple(base, fc.constantFrom(...NOT_A_TOKEN)).map(([parts, authorization]) =>
+          make(authorization === undefined ? parts : { ...parts, values: { ...parts.values, header: { ...parts.values.header, authorization } } }, {
+            auth: false,
+          }),
+        ),
+        exactly(runs.withoutToken),
+      ),
     )
     .map((lists) => lists.flat());
 }

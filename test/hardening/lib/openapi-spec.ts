@@ -10,7 +10,13 @@ export interface OpenApiDocument {
   openapi: string;
   info: { title: string; version: string };
   paths: Record<string, Record<string, Operation>>;
-  components?: { schemas?: Record<string, unknown> };
+  components?: { schemas?: Record<string, unknown>; headers?: Record<string, unknown>; parameters?: Record<string, unknown> };
+}
+
+/** A documented response header: whether every answer carries it, and the schema its value matches. */
+export interface ResponseHeader {
+  required?: boolean;
+  schema?: unknown;
 }
 
 export interface Operation {
@@ -19,7 +25,7 @@ export interface Operation {
   operationId?: string;
   responses: Record<
     string,
-    { description?: string; headers?: Record<string, { required?: boolean }>; content?: Record<string, { schema?: unknown }> }
+    { description?: string; headers?: Record<string, ResponseHeader>; content?: Record<string, { schema?: unknown }> }
   >;
 }
 
@@ -50,7 +56,8 @@ export class OpenApiSpec {
   readonly #validators = new Map<string, ValidateFunction>();
 
   constructor(document: OpenApiDocument) {
-    this.document = document;
+    // Parameters and headers given by reference are read in place: the checks need their names and schemas.
+    this.document = { ...document, paths: inlineComponents(document.paths, document.components ?? {}) as OpenApiDocument['paths'] };
     // strict: unknown keywords are errors, except the ones OpenAPI adds to JSON Schema.
     this.ajv = new Ajv2020({ strict: true, allErrors: true, strictTypes: false });
     addFormats.default(this.ajv);
@@ -96,9 +103,13 @@ export class OpenApiSpec {
     return [...documented, 'OPTIONS'];
   }
 
-  /** The error envelope's schema, for answers that no operation describes (unknown routes). */
-  errorValidator(): ValidateFunction {
-    return this.validator({ $ref: '#/components/schemas/Error' }, 'components/Error');
+  /**
+   * The error envelope of a status (`Error<status>`: its code one of those the status carries),
+   * for answers that no operation describes (unknown routes, 405); undefined when the document has none.
+   */
+  errorValidator(status: number): ValidateFunction | undefined {
+    const name = `Error${status}`;
+    return this.document.components?.schemas?.[name] ? this.validator({ $ref: `#/components/schemas/${name}` }, `components/${name}`) : undefined;
   }
 
   /**
@@ -114,12 +125,13 @@ export class OpenApiSpec {
     const name = template && operation ? `${observed.method.toUpperCase()} ${template}` : null;
     const where = `${observed.method} ${observed.path} -> ${observed.status}`;
 
+    if (!name || !operation) this.#checkHeaders(observed, this.everyResponseHeaders(), 'every response', where, problems);
     if (template && !operation) {
       this.#checkUndocumentedMethod(observed, template, where, problems);
       return { operation: null, problems };
     }
     if (!name || !operation) {
-      this.#checkJson(observed, this.errorValidator(), where, problems);
+      this.#checkError(observed, where, problems);
       return { operation: null, problems };
     }
     const response = operation.responses[String(observed.status)] ?? operation.responses.default;
@@ -127,9 +139,7 @@ export class OpenApiSpec {
       problems.push(`${where}: status ${observed.status} is not documented for ${name}`);
       return { operation: name, problems };
     }
-    for (const [header, { required }] of Object.entries(response.headers ?? {})) {
-      if (required && observed.headers && headerOf(observed.headers, header) == null) problems.push(`${where}: documented header ${header} is missing`);
-    }
+    this.#checkHeaders(observed, response.headers ?? {}, `${name} ${observed.status}`, where, problems);
     // A documented representation other than JSON (GET /'s HTML page) is taken as it is.
     const mediaType = observed.contentType?.split(';')[0]!.trim().toLowerCase();
     if (mediaType && mediaType !== 'application/json' && response.content?.[mediaType]) return { operation: name, problems };
@@ -157,7 +167,7 @@ export class OpenApiSpec {
     }
     // A declared body over the limit is refused before routing, whatever the method.
     if (observed.status === 413) {
-      if (method !== 'HEAD') this.#checkJson(observed, this.errorValidator(), where, problems);
+      if (method !== 'HEAD') this.#checkError(observed, where, problems);
       return;
     }
     const expected = method === 'OPTIONS' ? 204 : 405;
@@ -168,8 +178,37 @@ export class OpenApiSpec {
     if (expected === 204) {
       if (observed.text !== '') problems.push(`${where}: a 204 has no body`);
     } else if (method !== 'HEAD') {
-      this.#checkJson(observed, this.errorValidator(), where, problems);
+      this.#checkError(observed, where, problems);
     }
+  }
+
+  /** Each documented header the answer must carry is there, and each documented one that came matches its schema. */
+  #checkHeaders(observed: Observed, headers: Record<string, ResponseHeader>, key: string, where: string, problems: string[]) {
+    if (!observed.headers) return;
+    for (const [header, { required, schema }] of Object.entries(headers)) {
+      const value = headerOf(observed.headers, header);
+      if (value == null) {
+        if (required) problems.push(`${where}: documented header ${header} is missing`);
+      } else if (schema !== undefined && !this.validator(schema, `${key} header ${header}`)(value)) {
+        problems.push(`${where}: header ${header}: ${JSON.stringify(value)} does not match its schema ${JSON.stringify(schema)}`);
+      }
+    }
+  }
+
+  /**
+   * The headers the document declares on every response of every operation (X-Request-Id):
+   * answers no operation describes (405, OPTIONS, unknown routes) carry them too.
+   */
+  everyResponseHeaders(): Record<string, ResponseHeader> {
+    const perResponse = this.operations().flatMap(({ operation }) => Object.values(operation.responses).map((response) => response.headers ?? {}));
+    const [first = {}, ...rest] = perResponse;
+    return Object.fromEntries(Object.entries(first).filter(([name]) => rest.every((headers) => name in headers)));
+  }
+
+  #checkError(observed: Observed, where: string, problems: string[]) {
+    const validate = this.errorValidator(observed.status);
+    if (validate) this.#checkJson(observed, validate, where, problems);
+    else problems.push(`${where}: the document has no error envelope for ${observed.status} (components.schemas.Error${observed.status})`);
   }
 
   #checkJson(observed: Observed, validate: ValidateFunction, where: string, problems: string[]) {
@@ -194,6 +233,20 @@ const ALLOW_ORDER = ['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE'] as const;
 
 const headerOf = (headers: Headers | Record<string, string>, name: string): string | null | undefined =>
   headers instanceof Headers ? headers.get(name) : headers[name.toLowerCase()];
+
+/** The document's paths with `#/components/parameters/X` and `#/components/headers/X` refs replaced by what they name. */
+function inlineComponents(paths: unknown, components: NonNullable<OpenApiDocument['components']>): unknown {
+  if (Array.isArray(paths)) return paths.map((item) => inlineComponents(item, components));
+  if (paths === null || typeof paths !== 'object') return paths;
+  const ref = (paths as { $ref?: unknown }).$ref;
+  const named = typeof ref === 'string' && /^#\/components\/(parameters|headers)\/(.+)$/.exec(ref);
+  if (named) {
+    const target = components[named[1] as 'parameters' | 'headers']?.[named[2]!];
+    if (target === undefined) throw new Error(`${ref} names no component`);
+    return target;
+  }
+  return Object.fromEntries(Object.entries(paths).map(([key, value]) => [key, inlineComponents(value, components)]));
+}
 
 /** `#/components/schemas/X` refs, taken out of the document, point at the schemas registered as `openapi:schemas/X`. */
 function rebase(schema: unknown): unknown {

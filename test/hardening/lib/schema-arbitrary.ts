@@ -30,6 +30,7 @@ export type Schema = {
   additionalProperties?: boolean | Schema;
   minProperties?: number;
   default?: unknown;
+  examples?: unknown[];
 };
 
 export interface SchemaContext {
