@@ -6,8 +6,9 @@ import { redactText } from './redact.ts';
 /**
  * The project's two line formats, from the parts of one log event: logfmt
  * (`tsp lvl proc file line msg`, then the bound fields, then the call's fields) and the same
- * fields as one JSON object. Both tslog's transport (lib/logging/tslog-setup.ts) and the access
- * line's fast path (Logger.logFrom) write through these, so every line has one shape.
+ * fields as one JSON object. tslog's transport (lib/logging/tslog-setup.ts) writes through these,
+ * and the access line's fast path (Logger.logFrom) uses the same head and JSON record, so every
+ * line has one shape.
  */
 export type LineFormat = 'logfmt' | 'json';
 
