@@ -147,6 +147,7 @@ export class RequestObservation {
     const sent = method === 'HEAD' || status === 204 || status === 304 ? 0 : responseBytes;
     shared.metrics?.http.record({ method, path: this.path, status, seconds, requestBytes, responseBytes: sent, requestId: this.requestId });
     const level = status >= 500 ? 'error' : status === CLIENT_CLOSED ? 'warn' : 'info';
+    if (!shared.log.isEnabled(level)) return;
     // The access line takes the fast path (Logger.logFrom; docs/performance.md has both figures),
     // and so writes the request's fields itself rather than through its child logger.
     const line = new AccessLine({
