@@ -19,6 +19,8 @@ export interface LoopbackPorts {
   upstreams: Record<string, string>;
   http: number;
   https: number;
+  /** Where the metrics site (:9180 in the stack) listens. */
+  metrics: number;
   admin: number;
   /** Certificates and the internal CA: a fresh directory, not the user's ~/.local/share/caddy. */
   storage: string;
@@ -41,6 +43,7 @@ export function forLoopback(config: any, ports: LoopbackPorts): any {
       const port = Number(address.slice(address.lastIndexOf(':') + 1));
       if (port === 443) return `127.0.0.1:${ports.https}`;
       if (port === 80) return `127.0.0.1:${ports.http}`;
+      if (port === 9180) return `127.0.0.1:${ports.metrics}`;
       throw new Error(`unexpected listener ${address}: map it in forLoopback`);
     });
   }

@@ -89,6 +89,7 @@ describe('on loopback', () => {
   let httpsPort: number;
   let httpPort: number;
   let adminPort: number;
+  let metricsPort: number;
   let rootCertificate: string;
 
   /** A stand-in for one service: answers 200 with what it saw. */
@@ -127,17 +128,29 @@ describe('on loopback', () => {
         .end();
     });
 
+  /** Plain HTTP to the metrics port, as Prometheus scrapes it, from `localAddress`. */
+  const metricsPortAnswer = (path: string, options: { method?: string; localAddress?: string } = {}) =>
+    new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const req = httpRequest({ host: '127.0.0.1', port: metricsPort, path, method: options.method ?? 'GET', localAddress: options.localAddress ?? '127.0.0.1', agent: false }, (res) => {
+        let body = '';
+        res.setEncoding('utf8').on('data', (chunk) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode!, body }));
+      });
+      req.on('error', reject).end(options.method === 'POST' ? '{}' : undefined);
+    });
+
   beforeAll(async () => {
     // The real service stands in for the api, trusting X-Forwarded-For from Caddy's address
     // here (in the swarm: the edge network's subnet); the other sites get stand-ins.
     api = await startService({ MONGODB_URI: mongodbUri(), MONGODB_DB: uniqueDbName('edge'), ROLE: 'api', TRUSTED_PROXIES: '127.0.0.1' });
-    const config = adaptCaddyfile(caddy, { EDGE_AUTH_HASH_FILE: hashFile });
+    // Here the monitoring network is 127.0.0.1 alone: a client at 127.0.0.2 is outside it.
+    const config = adaptCaddyfile(caddy, { EDGE_AUTH_HASH_FILE: hashFile, EDGE_METRICS_FROM: '127.0.0.1' });
     const names = Object.fromEntries(
       await Promise.all(upstreamsOf(config).map(async (dial) => [dial, dial === 'api:3000' ? `127.0.0.1:${api.port}` : await standIn(dial)] as const)),
     );
-    [httpsPort, httpPort, adminPort] = [await freePort(), await freePort(), await freePort()];
+    [httpsPort, httpPort, adminPort, metricsPort] = [await freePort(), await freePort(), await freePort(), await freePort()];
     const storage = join(dir, 'storage');
-    const loopback = forLoopback(config, { upstreams: names, https: httpsPort, http: httpPort, admin: adminPort, storage });
+    const loopback = forLoopback(config, { upstreams: names, https: httpsPort, http: httpPort, metrics: metricsPort, admin: adminPort, storage });
     writeFileSync(join(dir, 'caddy.json'), JSON.stringify(loopback));
     process_ = spawn(caddy, ['run', '--config', join(dir, 'caddy.json')], { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: process.env.PATH, HOME: dir } });
     process_.stdout!.on('data', (chunk) => (output += chunk));
@@ -233,5 +246,42 @@ describe('on loopback', () => {
     expect(answer.status).toBe(308);
     // To the standard port, where the swarm publishes Caddy (the test's own port is not in the site address).
     expect(answer.location).toBe('https://prometheus.localhost/graph');
+  });
+
+  it('serves Caddy\'s metrics on their own port, each site\'s requests counted by host and status', async () => {
+    await get('api.localhost', { path: '/healthz' });
+    await get('prometheus.localhost');
+    const answer = await metricsPortAnswer('/metrics');
+    expect(answer.status).toBe(200);
+    // What the edge alerts and the dashboard read (monitoring/prometheus/rules/edge.rules.yml).
+    const count = (host: string, code: string) =>
+      answer.body
+        .split('\n')
+        .filter((line) => line.startsWith('caddy_http_request_duration_seconds_count{') && line.includes(`host="${host}"`) && line.includes(`code="${code}"`))
+        .reduce((sum, line) => sum + Number(line.split(' ').pop()), 0);
+    expect(count('api.localhost', '200')).toBeGreaterThanOrEqual(1);
+    expect(count('prometheus.localhost', '401')).toBeGreaterThanOrEqual(1);
+    expect(answer.body).toMatch(/^caddy_config_last_reload_successful 1$/m);
+  });
+
+  it('answers the metrics only to the monitoring network, and nothing else: the admin API is not on that port', async () => {
+    expect((await metricsPortAnswer('/metrics', { localAddress: '127.0.0.2' })).status).toBe(403);
+    for (const [method, path] of [['GET', '/config/'], ['POST', '/load'], ['POST', '/stop'], ['GET', '/']]) {
+      const answer = await metricsPortAnswer(path!, { method });
+      expect(answer.status, `${method} ${path}`).toBe(403);
+      expect(answer.body, `${method} ${path}`).toBe('');
+    }
+    // Caddy still runs, with its configuration unchanged: POST /stop did nothing.
+    expect((await plainGet(adminPort, `127.0.0.1:${adminPort}`, '/config/')).status).toBe(200);
+  });
+});
+
+describe('the admin API in the stack', () => {
+  it('listens on the container\'s loopback only (Caddy\'s default), never on a network', () => {
+    const config = adaptCaddyfile(caddy, { EDGE_AUTH_HASH_FILE: hashFile });
+    expect(config.admin?.listen ?? 'localhost:2019').toMatch(/^(localhost|127\.0\.0\.1):2019$/);
+    const listeners = Object.values<any>(config.apps.http.servers).flatMap((server) => server.listen);
+    // The sites (HTTP is redirected by a server Caddy adds at start) and the metrics port.
+    expect(listeners.sort()).toEqual([':443', ':9180']);
   });
 });

@@ -111,6 +111,9 @@ describe('a real Alertmanager with this configuration', () => {
       { alertname: 'TargetDown', severity: 'ticket', stack: 'repo-monitor', job: 'api', instance: 'b:9464' },
       { alertname: 'TargetDown', severity: 'page', stack: 'staging', job: 'api' },
       { alertname: 'TargetDown', severity: 'ticket', stack: 'staging', job: 'api', instance: 'c:9464' },
+      { alertname: 'EdgeDown', severity: 'page', stack: 'repo-monitor', job: 'caddy' },
+      { alertname: 'TargetDown', severity: 'ticket', stack: 'repo-monitor', job: 'caddy', instance: 'e:9180' },
+      { alertname: 'TargetDown', severity: 'ticket', stack: 'staging', job: 'caddy', instance: 'f:9180' },
       { alertname: 'UpstreamThrottled', severity: 'ticket', stack: 'repo-monitor' },
       { alertname: 'RateLimitBudgetLow', severity: 'ticket', stack: 'repo-monitor', job: 'scheduler', instance: 's:9464' },
       { alertname: 'DiskFillingUp', severity: 'page', stack: 'repo-monitor', instance: 'n1:9100', mountpoint: '/' },
@@ -131,6 +134,9 @@ describe('a real Alertmanager with this configuration', () => {
       'TargetDown/ticket/api/b:9464/repo-monitor': 'active',
       'TargetDown/page/api/staging': 'active',
       'TargetDown/ticket/api/c:9464/staging': 'inhibited', // no api replica at all covers it
+      'EdgeDown/page/caddy/repo-monitor': 'active',
+      'TargetDown/ticket/caddy/e:9180/repo-monitor': 'inhibited', // EdgeDown says it
+      'TargetDown/ticket/caddy/f:9180/staging': 'active',
       'UpstreamThrottled/ticket/repo-monitor': 'active',
       'RateLimitBudgetLow/ticket/scheduler/s:9464/repo-monitor': 'inhibited',
       'DiskFillingUp/page/n1:9100///repo-monitor': 'active',

@@ -28,6 +28,8 @@ const ALERTS = [
   'DiskFillingUp',
   'ContainerRestarting',
   'ContainerCPUThrottled',
+  'EdgeDown',
+  'EdgeErrors',
 ];
 /** Fires always, by design: it has no quiet test. */
 const ALWAYS_FIRING = 'Watchdog';
