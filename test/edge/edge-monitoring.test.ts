@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildGoTool } from '../../scripts/lib/go-tool.ts';
 import { caddyPasswordHash } from '../../scripts/lib/stack/secrets.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { dashboardQueries, expandGrafanaMacros } from '../monitoring/helpers.ts';
 import { freeAddress, startPrometheus, waitFor, type MonitoringProcess } from '../live/monitoring-processes.ts';
 import { prometheusConfigForLoopback, prometheusEnvironment, writeRuleFiles } from '../live/stack-configs.ts';
 import { adaptCaddyfile, forLoopback, upstreamsOf } from './caddy-loopback.ts';
@@ -123,6 +124,18 @@ describe('the edge in a real Prometheus with the stack\'s configuration', () => 
     const codes = await query('sum by (host, code) (caddy_http_request_duration_seconds_count{job="caddy", host=~"api.localhost|grafana.localhost"})');
     expect(codes.map((sample) => `${sample.metric.host} ${sample.metric.code}`).sort()).toEqual(['api.localhost 502', 'grafana.localhost 200']);
   }, 40_000);
+
+  it('gives the Service dashboard\'s edge panels their data: requests per site, and the 5xx ratio of the failing one', async () => {
+    const panel = (title: string) => dashboardQueries().find((query) => query.panel === title)!;
+    const values = async (title: string) =>
+      Object.fromEntries((await query(expandGrafanaMacros(panel(title).expr))).map((sample) => [sample.metric.host, Number(sample.value[1])]));
+    const rates = await values('Requests through the edge by site');
+    expect(rates['api.localhost']).toBeGreaterThan(0);
+    expect(rates['grafana.localhost']).toBeGreaterThan(0);
+    const ratios = await values('Edge 5xx ratio by site');
+    // Every api request failed; grafana reads 0, not "No data".
+    expect(ratios).toMatchObject({ 'api.localhost': 1, 'grafana.localhost': 0 });
+  });
 
   it('fires EdgeDown when Caddy stops', async () => {
     const exited = new Promise((resolve) => caddyProcess!.once('exit', resolve));
