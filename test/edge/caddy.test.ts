@@ -11,7 +11,7 @@ import { caddyPasswordHash } from '../../scripts/lib/stack/secrets.ts';
 import { mongodbUri, uniqueDbName } from '../helpers/database.ts';
 import { parseLogfmt } from '../helpers/logs.ts';
 import { startService, type RunningService } from '../helpers/service.ts';
-import { readText, readYaml } from '../monitoring/helpers.ts';
+import { EXPORTER_METRICS, readText, readYaml } from '../monitoring/helpers.ts';
 import { adaptCaddyfile, CADDYFILE, forLoopback, upstreamsOf } from './caddy-loopback.ts';
 import { freePort } from '../helpers/free-port.ts';
 
@@ -262,6 +262,8 @@ describe('on loopback', () => {
     expect(count('api.localhost', '200')).toBeGreaterThanOrEqual(1);
     expect(count('prometheus.localhost', '401')).toBeGreaterThanOrEqual(1);
     expect(answer.body).toMatch(/^caddy_config_last_reload_successful 1$/m);
+    // Every Caddy metric the rules and dashboards read (the queries check lists them) is real.
+    for (const name of [...EXPORTER_METRICS].filter((metric) => metric.startsWith('caddy_'))) expect(answer.body, name).toMatch(new RegExp(`^${name}[{ ]`, 'm'));
   });
 
   it('answers the metrics only to the monitoring network, and nothing else: the admin API is not on that port', async () => {

@@ -2,7 +2,7 @@ import * as common from '@grafana/grafana-foundation-sdk/common';
 import { RowBuilder, type Dashboard } from '@grafana/grafana-foundation-sdk/dashboard';
 import { PanelBuilder as HeatmapPanel, HeatmapColorOptionsBuilder, HeatmapColorMode, YAxisConfigBuilder } from '@grafana/grafana-foundation-sdk/heatmap';
 import { PromQueryFormat } from '@grafana/grafana-foundation-sdk/prometheus';
-import { dashboard, ERROR_BUDGET, errorRatio, labelValuesVariable, perReplica, prom, PROMETHEUS, stat, timeseries, withThresholdLine } from './common.ts';
+import { dashboard, ERROR_BUDGET, errorRatio, labelValuesVariable, perReplica, prom, PROMETHEUS, stat, timeseries, withThresholdLine, zeroFilledRatio } from './common.ts';
 import { redTable } from './red-table.ts';
 
 /**
@@ -33,6 +33,15 @@ const sizeHeatmap = (title: string, metric: string, description: string) =>
     .color(new HeatmapColorOptionsBuilder().mode(HeatmapColorMode.Scheme).scheme('Oranges'))
     .cellGap(1)
     .span(12);
+
+/**
+ * The edge (Caddy) as clients see it, per site: what reaches the API and the UIs, and what
+ * Caddy itself answers 5xx (502/504: the service behind it unreachable or too slow), which
+ * the service's own metrics never show. `_other` is requests to no site (the scrapes).
+ */
+const edgeRequests = (extra = '') => `sum by (host) (rate(caddy_http_request_duration_seconds_count{job="caddy", host!="_other"${extra}}[$__rate_interval]))`;
+/** EdgeErrors' threshold (monitoring/prometheus/rules/edge.rules.yml). */
+const EDGE_ERROR_THRESHOLD = 0.05;
 
 export function serviceDashboard(): Dashboard {
   return dashboard('repo-monitor-service', 'repo-monitor / Service', 'Requests, errors and latency of the API, by route template.')
@@ -91,6 +100,21 @@ export function serviceDashboard(): Dashboard {
         .withTarget(prom(perReplica('http_requests_in_flight{job="api"}', 'job="api"'), '{{service_instance}}'))
         .span(24)
         .height(6),
+    )
+    .withRow(new RowBuilder('Edge (Caddy)'))
+    .withPanel(
+      timeseries('Requests through the edge by site', 'reqps', 'Every request Caddy received for each site, whatever the answer, the 401s of the logins included.')
+        .withTarget(prom(edgeRequests(), '{{host}}'))
+        .span(12),
+    )
+    .withPanel(
+      withThresholdLine(
+        timeseries('Edge 5xx ratio by site', 'percentunit', 'Share of each site\'s requests Caddy answered 5xx (502: the service behind it unreachable; 504: too slow). Dashed: EdgeErrors pages above it for 5 minutes.')
+          .withTarget(prom(zeroFilledRatio(edgeRequests(', code=~"5.."'), edgeRequests()), '{{host}}'))
+          .min(0)
+          .span(12),
+        EDGE_ERROR_THRESHOLD,
+      ),
     )
     .withRow(new RowBuilder('Sizes'))
     .withPanel(sizeHeatmap('Request body sizes', 'http_request_size_bytes', 'Bytes received per request (bodies really read, not Content-Length).'))
