@@ -26,12 +26,13 @@ import { observationMilliseconds } from './profile-share.ts';
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
-const allVariants = ['bare', 'hono-noop-middleware', 'server-noop-middleware', 'hono-prometheus', 'hono-prometheus-logger', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
-type Variant = (typeof allVariants)[number];
+const defaultVariants = ['bare', 'hono-noop-middleware', 'server-noop-middleware', 'hono-prometheus', 'hono-prometheus-logger', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
+const knownVariants = [...defaultVariants, 'noop-middleware-spin-1us'] as const;
+type Variant = (typeof knownVariants)[number];
 /** BENCH_VARIANTS=bare,project runs only those (the comparisons that need others are left out). */
-const variants = (process.env.BENCH_VARIANTS?.split(',') ?? allVariants) as readonly Variant[];
-const unknown = variants.filter((variant) => !allVariants.includes(variant));
-if (unknown.length > 0) throw new Error(`unknown variants ${unknown.join(', ')}; known: ${allVariants.join(', ')}`);
+const variants = (process.env.BENCH_VARIANTS?.split(',') ?? defaultVariants) as readonly Variant[];
+const unknown = variants.filter((variant) => !knownVariants.includes(variant));
+if (unknown.length > 0) throw new Error(`unknown variants ${unknown.join(', ')}; known: ${knownVariants.join(', ')}`);
 
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
 
@@ -192,6 +193,9 @@ function summarize(runs: Map<Variant, Run[]>) {
   if (ran('project', 'hono-noop-middleware')) console.log(`observation's CPU over one empty middleware on serve():    ${cpuOver('project', 'hono-noop-middleware')} (target <= 3 µs)`);
   if (ran('project', 'server-noop-middleware')) console.log(`observation's CPU over one empty middleware, same server:  ${cpuOver('project', 'server-noop-middleware')}`);
   if (ran('server-noop-middleware', 'hono-noop-middleware')) console.log(`the service's server over serve(), both one empty middleware: ${cpuOver('server-noop-middleware', 'hono-noop-middleware')}`);
+  if (ran('noop-middleware-spin-1us', 'hono-noop-middleware')) {
+    console.log(`1 µs of JavaScript per request costs the whole process: ${cpuOver('noop-middleware-spin-1us', 'hono-noop-middleware')}`);
+  }
   if (ran('project', 'project-metrics-only')) console.log(`the access line (fast path):  ${cpuOver('project', 'project-metrics-only')}`);
   if (ran('project-tslog-access', 'project-metrics-only')) console.log(`the access line through tslog: ${cpuOver('project-tslog-access', 'project-metrics-only')}`);
 }

@@ -27,6 +27,9 @@ import { startServer } from '../runtime/server.ts';
  * - project-metrics-only: the same with the access line filtered out by level.
  * - server-noop-middleware: the service's server with one empty middleware and no observation
  *   (what the server around the observation costs over serve()).
+ * - noop-middleware-spin-1us: hono-noop-middleware that also busy-waits 1 µs per request: what
+ *   one microsecond of JavaScript on the request path costs the whole process on this machine
+ *   (not in the default list; BENCH_VARIANTS=hono-noop-middleware,noop-middleware-spin-1us).
  */
 const variant = process.argv[2] ?? '';
 const app = new Hono<AppEnv>();
@@ -36,6 +39,7 @@ const observer = project ? projectObserver() : undefined;
 if (variant === 'hono-prometheus') app.use('*', prometheus().registerMetrics);
 else if (variant === 'hono-prometheus-logger') app.use('*', prometheus().registerMetrics, logger());
 else if (variant === 'hono-noop-middleware' || variant === 'server-noop-middleware') app.use(async (_c, next) => await next());
+else if (variant === 'noop-middleware-spin-1us') app.use(async (_c, next) => (spin(0.001), await next()));
 else if (observer) app.use(observeRequests({ observer }));
 else if (variant !== 'bare') {
   process.stderr.write(`unknown variant ${variant}\n`);
@@ -52,6 +56,11 @@ process.stderr.write(`PORT=${(server.address() as AddressInfo).port}\n`);
 process.on('SIGTERM', () => server.close(() => process.exit(0)));
 // The benchmark asks over IPC how much this process has allocated so far.
 process.on('message', () => process.send!(getHeapStatistics().total_allocated_bytes));
+
+function spin(ms: number) {
+  const until = performance.now() + ms;
+  while (performance.now() < until);
+}
 
 function projectObserver() {
   const level = variant === 'project-metrics-only' ? 'error' : 'info';
