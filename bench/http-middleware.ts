@@ -13,26 +13,43 @@ import { observationMilliseconds } from './profile-share.ts';
  * Each variant serves the same trivial route in its own process (bench/server.ts says what
  * each one is); autocannon, in this process, drives them one at a time, interleaved over
  * several rounds, each starting with a different variant; the summary gives medians over the
- * rounds, and the comparisons also round by round (runs close in time share the machine's
- * load). Each server's CPU time per request is read from /proc: on a saturated core it is what
- * sets throughput, and it is what the observation's own cost is measured by (the project over
- * Hono with one empty middleware).
+ * rounds, the comparisons also round by round (runs close in time share the machine's load)
+ * and best to best. Each server's CPU time per request is read from /proc: on a saturated core
+ * it is what sets throughput, and it is what the observation's own cost is measured by (the
+ * project over Hono with one empty middleware). Each server's heap allocation per request is
+ * printed too: it does not move with the machine's load.
+ *
+ * Env: BENCH_ROUNDS, BENCH_SECONDS, BENCH_VARIANTS (a subset, comma-separated), BENCH_LOG=file.
  *
  * Then: how long a /metrics scrape with about 1,000 series takes, and how big it is.
  */
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const CONNECTIONS = 32;
-const variants = ['bare', 'hono-noop-middleware', 'hono-prometheus', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
-type Variant = (typeof variants)[number];
+const allVariants = ['bare', 'hono-noop-middleware', 'server-noop-middleware', 'hono-prometheus', 'hono-prometheus-logger', 'project', 'project-tslog-access', 'project-metrics-only'] as const;
+type Variant = (typeof allVariants)[number];
+/** BENCH_VARIANTS=bare,project runs only those (the comparisons that need others are left out). */
+const variants = (process.env.BENCH_VARIANTS?.split(',') ?? allVariants) as readonly Variant[];
+const unknown = variants.filter((variant) => !allVariants.includes(variant));
+if (unknown.length > 0) throw new Error(`unknown variants ${unknown.join(', ')}; known: ${allVariants.join(', ')}`);
 
 const serverScript = fileURLToPath(new URL('./server.ts', import.meta.url));
 
+/**
+ * Where the servers' standard output goes: by default a pipe this process reads and discards,
+ * as a container runtime reads a container's output; BENCH_LOG=file writes it to a file in
+ * the temporary directory instead (on a virtual machine, filling fresh page-cache pages can
+ * cost more than the line itself).
+ */
+const LOG_TO_FILE = process.env.BENCH_LOG === 'file';
+
 async function startVariant(variant: Variant, nodeArgs: string[] = []) {
   const logFile = join(tmpdir(), `bench-${variant}-${process.pid}.log`);
-  const out = openSync(logFile, 'w');
-  const child = spawn(process.execPath, [...nodeArgs, serverScript, variant], { stdio: ['ignore', out, 'pipe'] });
-  closeSync(out);
+  const out = LOG_TO_FILE ? openSync(logFile, 'w') : 'pipe';
+  const child = spawn(process.execPath, [...nodeArgs, serverScript, variant], { stdio: ['ignore', out, 'pipe', 'ipc'] });
+  if (typeof out === 'number') closeSync(out);
+  let pipedBytes = 0;
+  child.stdout?.on('data', (chunk: Buffer) => (pipedBytes += chunk.length));
   const port = await new Promise<number>((resolve, reject) => {
     child.stderr!.on('data', (data: Buffer) => {
       const match = /PORT=(\d+)/.exec(data.toString());
@@ -42,9 +59,19 @@ async function startVariant(variant: Variant, nodeArgs: string[] = []) {
   });
   return {
     port,
-    logFile,
+    logBytes: () => (LOG_TO_FILE ? statSync(logFile).size : pipedBytes),
     cpuSeconds: () => cpuSecondsOf(child.pid!),
-    stop: () => new Promise<void>((resolve) => (child.kill('SIGTERM'), child.once('exit', () => resolve()))),
+    /** Bytes the server's JavaScript heap has allocated so far (garbage included). */
+    allocatedBytes: () =>
+      new Promise<number>((resolve) => {
+        child.once('message', (bytes) => resolve(Number(bytes)));
+        child.send('allocated');
+      }),
+    stop: () =>
+      new Promise<void>((resolve) => {
+        child.kill('SIGTERM');
+        child.once('exit', () => (LOG_TO_FILE && rmSync(logFile, { force: true }), resolve()));
+      }),
   };
 }
 
@@ -57,6 +84,8 @@ interface Run {
   total: number;
   /** The server process's CPU time (user + system, all threads) per request; NaN off Linux. */
   cpuUs?: number;
+  /** Bytes allocated on the server's heap per request: unlike time, the same on a busy machine. */
+  allocated?: number;
 }
 
 /** A process's CPU time so far, from /proc (Linux; in USER_HZ, which is 100 there). */
@@ -95,52 +124,76 @@ async function benchmarkMiddleware() {
       const server = await startVariant(variant);
       await load(server.port, 1); // warm-up: JIT, connection pool
       const cpuBefore = server.cpuSeconds();
+      const allocatedBefore = await server.allocatedBytes();
       const run = await load(server.port, SECONDS);
       run.cpuUs = ((server.cpuSeconds() - cpuBefore) / run.total) * 1e6;
-      const logBytes = statSync(server.logFile).size;
+      run.allocated = (await server.allocatedBytes()) - allocatedBefore;
+      run.allocated /= run.total;
+      const logBytes = server.logBytes();
       await server.stop();
       runs.get(variant)!.push(run);
       console.log(
-        `round ${round} ${variant.padEnd(22)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  ${run.cpuUs!.toFixed(1)} µs CPU/req  errors ${run.errors}` +
+        `round ${round} ${variant.padEnd(22)} ${run.rps.toFixed(0).padStart(6)} req/s  p50 ${run.p50.toFixed(2)} ms  p99 ${run.p99.toFixed(2)} ms  ${run.cpuUs!.toFixed(1)} µs CPU/req  ${(run.allocated! / 1024).toFixed(1)} KiB/req  errors ${run.errors}` +
           (logBytes ? `  log ${(logBytes / 1e6).toFixed(1)} MB` : ''),
       );
     }
   }
+  summarize(runs);
+}
+
+function summarize(runs: Map<Variant, Run[]>) {
   const medianOf = (variant: Variant, pick: (run: Run) => number) => median(runs.get(variant)!.map(pick));
-  const bare = medianOf('bare', (run) => run.rps);
-  const bareCpu = medianOf('bare', (run) => run.cpuUs!);
-  console.log(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections:`);
-  console.log('variant                  req/s  p50 ms p99 ms  vs bare Hono   server CPU µs/req  vs bare');
-  for (const variant of variants) {
-    const rps = medianOf(variant, (run) => run.rps);
-    const cpu = medianOf(variant, (run) => run.cpuUs!);
-    console.log(
-      `${variant.padEnd(22)} ${rps.toFixed(0).padStart(7)} ${medianOf(variant, (run) => run.p50).toFixed(2).padStart(6)} ` +
-        `${medianOf(variant, (run) => run.p99).toFixed(2).padStart(6)}   ${((rps / bare) * 100).toFixed(0).padStart(3)} %        ` +
-        `${cpu.toFixed(1).padStart(6)}         ${((bareCpu / cpu) * 100).toFixed(0).padStart(3)} %`,
-    );
-  }
-  console.log('(CPU "vs bare": bare Hono\'s CPU per request over this variant\'s, i.e. the share of throughput left on a saturated core)');
   const rpsOf = (variant: Variant) => medianOf(variant, (run) => run.rps);
   const cpuOf = (variant: Variant) => medianOf(variant, (run) => run.cpuUs!);
-  const noop = cpuOf('hono-noop-middleware');
+  // The least CPU per request over the rounds: another process's work only ever adds to it.
+  const bestCpuOf = (variant: Variant) => Math.min(...runs.get(variant)!.map((run) => run.cpuUs!));
+  const baseline = variants.includes('bare') ? 'bare' : variants[0]!;
+  console.log(`\nmedian of ${ROUNDS} rounds, ${SECONDS} s each, ${CONNECTIONS} connections; baseline ${baseline}:`);
+  console.log('variant                  req/s  p50 ms p99 ms  vs baseline   server CPU µs/req (best)  vs baseline   KiB allocated/req');
+  for (const variant of variants) {
+    const rps = rpsOf(variant);
+    const cpu = cpuOf(variant);
+    console.log(
+      `${variant.padEnd(22)} ${rps.toFixed(0).padStart(7)} ${medianOf(variant, (run) => run.p50).toFixed(2).padStart(6)} ` +
+        `${medianOf(variant, (run) => run.p99).toFixed(2).padStart(6)}   ${((rps / rpsOf(baseline)) * 100).toFixed(0).padStart(3)} %        ` +
+        `${cpu.toFixed(1).padStart(6)} (${bestCpuOf(variant).toFixed(1).padStart(4)})         ${((cpuOf(baseline) / cpu) * 100).toFixed(0).padStart(3)} %       ` +
+        `${(medianOf(variant, (run) => run.allocated!) / 1024).toFixed(2).padStart(6)}`,
+    );
+  }
+  console.log('(CPU "vs baseline": its CPU per request over this variant\'s, i.e. the share of throughput left on a saturated core)');
   // The same comparisons round by round: the runs of one round are minutes apart at most,
   // so their ratios and differences move less with the machine's load than the medians do.
   const perRound = (compute: (round: number) => number) => median(Array.from({ length: ROUNDS }, (_, round) => compute(round)));
   const rpsIn = (variant: Variant, round: number) => runs.get(variant)![round]!.rps;
   const cpuIn = (variant: Variant, round: number) => runs.get(variant)![round]!.cpuUs!;
+  const ran = (...needed: Variant[]) => needed.every((variant) => variants.includes(variant));
+  const signed = (value: number) => `${value >= 0 ? '+' : ''}${value.toFixed(1)}`;
+  const cpuOver = (variant: Variant, base: Variant) =>
+    `${signed(cpuOf(variant) - cpuOf(base))} µs (${signed(perRound((r) => cpuIn(variant, r) - cpuIn(base, r)))} by round, ${signed(bestCpuOf(variant) - bestCpuOf(base))} best to best)`;
   console.log('');
-  console.log(`observation vs bare Hono:          ${(rpsOf('project') / bare).toFixed(2)}x requests/s, ${perRound((r) => rpsIn('project', r) / rpsIn('bare', r)).toFixed(2)}x by round (target >= 0.75x)`);
-  console.log(
-    `observation vs @hono/prometheus:   ${(rpsOf('project') / rpsOf('hono-prometheus')).toFixed(2)}x requests/s, ` +
-      `${perRound((r) => rpsIn('project', r) / rpsIn('hono-prometheus', r)).toFixed(2)}x by round; ` +
-      `CPU per request ${(cpuOf('project') - cpuOf('hono-prometheus')).toFixed(1)} µs more, ${perRound((r) => cpuIn('project', r) - cpuIn('hono-prometheus', r)).toFixed(1)} µs by round (target: ahead)`,
-  );
-  console.log(
-    `observation's own CPU per request: ${(cpuOf('project') - noop).toFixed(1)} µs over one empty middleware, ` +
-      `${perRound((r) => cpuIn('project', r) - cpuIn('hono-noop-middleware', r)).toFixed(1)} µs by round, whole process (target <= 3 µs)`,
-  );
-  console.log(`  with the access line through tslog: ${(cpuOf('project-tslog-access') - noop).toFixed(1)} µs; without any access line: ${(cpuOf('project-metrics-only') - noop).toFixed(1)} µs`);
+  if (ran('project', 'bare')) {
+    console.log(
+      `observation vs bare Hono:          ${(rpsOf('project') / rpsOf('bare')).toFixed(2)}x requests/s, ${perRound((r) => rpsIn('project', r) / rpsIn('bare', r)).toFixed(2)}x by round; ` +
+        `${(bestCpuOf('bare') / bestCpuOf('project')).toFixed(2)}x by best CPU per request (target >= 0.75x)`,
+    );
+  }
+  if (ran('project', 'hono-prometheus')) {
+    console.log(
+      `observation vs @hono/prometheus:   ${(rpsOf('project') / rpsOf('hono-prometheus')).toFixed(2)}x requests/s, ` +
+        `${perRound((r) => rpsIn('project', r) / rpsIn('hono-prometheus', r)).toFixed(2)}x by round; CPU per request ${cpuOver('project', 'hono-prometheus')} (target: ahead)`,
+    );
+  }
+  if (ran('project', 'hono-prometheus-logger')) {
+    console.log(
+      `observation vs @hono/prometheus + hono/logger: ${(rpsOf('project') / rpsOf('hono-prometheus-logger')).toFixed(2)}x requests/s, ` +
+        `CPU per request ${cpuOver('project', 'hono-prometheus-logger')}`,
+    );
+  }
+  if (ran('project', 'hono-noop-middleware')) console.log(`observation's CPU over one empty middleware on serve():    ${cpuOver('project', 'hono-noop-middleware')} (target <= 3 µs)`);
+  if (ran('project', 'server-noop-middleware')) console.log(`observation's CPU over one empty middleware, same server:  ${cpuOver('project', 'server-noop-middleware')}`);
+  if (ran('server-noop-middleware', 'hono-noop-middleware')) console.log(`the service's server over serve(), both one empty middleware: ${cpuOver('server-noop-middleware', 'hono-noop-middleware')}`);
+  if (ran('project', 'project-metrics-only')) console.log(`the access line (fast path):  ${cpuOver('project', 'project-metrics-only')}`);
+  if (ran('project-tslog-access', 'project-metrics-only')) console.log(`the access line through tslog: ${cpuOver('project-tslog-access', 'project-metrics-only')}`);
 }
 
 /**
@@ -191,6 +244,6 @@ async function benchmarkScrape() {
 
 console.log(`node ${process.version}, load from autocannon, ${ROUNDS} rounds x ${SECONDS} s per variant\n`);
 await benchmarkMiddleware();
-await profileObservation();
+if (variants.includes('project')) await profileObservation();
 console.log('');
 await benchmarkScrape();

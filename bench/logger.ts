@@ -1,4 +1,5 @@
 import { Logger as TsLogger, type ISettingsParam } from 'tslog';
+import { AccessLine } from '../runtime/observe/access-line.ts';
 import { Logger } from '../lib/logging/logger.ts';
 import { SECRET_KEY_NAMES, SECRET_VALUE_PATTERNS } from '../lib/logging/redact.ts';
 
@@ -80,6 +81,19 @@ const json = new Logger({ write: sink, format: 'json' });
 measure('through tslog, LOG_FORMAT=json', () => json.info('request', accessFields));
 let site: ReturnType<Logger['logFrom']>;
 measure('the access line fast path (Logger.logFrom), call site found once', () => {
-  site = service.logFrom(site, 'info', 'request', accessFields);
+  const line = new AccessLine({
+    requestId: bound.request_id,
+    remoteAddress: bound.remote_addr,
+    method: bound.method,
+    url: bound.url,
+    path: fields.path,
+    status: fields.status_code,
+    durationMs: fields.duration_ms,
+    requestBytes: fields.req_bytes,
+    responseBytes: fields.res_bytes,
+    userAgent: fields.user_agent,
+    client: undefined,
+  });
+  site = service.logFrom(site, 'info', 'request', line);
 });
 console.log(`\n(${(bytes / 1e6).toFixed(0)} MB formatted)`);

@@ -42,11 +42,12 @@ export function startServer(app: ServedApp, options: { port: number; host: strin
     }) as unknown as Parameters<typeof getRequestListener>[0];
     // The request the adapter is busy with: its errorHandler (below) is called synchronously
     // from inside the listener call and is only given the error.
-    let current: { request: CountingRequest; response: ObservedResponse } | undefined;
+    let currentRequest: CountingRequest | undefined;
+    let currentResponse: ObservedResponse | undefined;
     // errorHandler: a request the adapter cannot turn into a Request (a backslash in the path,
     // `*`, a bad Host header), or a fetch that fails outright. It never reached the app.
     const errorHandler = (error: unknown) => {
-      if (observer && current) observeWithoutApp(observer, current.request, current.response);
+      if (observer && currentRequest && currentResponse) observeWithoutApp(observer, currentRequest, currentResponse);
       return answerRequestError(error);
     };
     const listener = getRequestListener(fetch, { hostname: options.host, errorHandler });
@@ -58,9 +59,10 @@ export function startServer(app: ServedApp, options: { port: number; host: strin
         if (observer) observeWithoutApp(observer, request, response);
         return answerWithoutApp(response, 400, 'bad_request', 'HTTP/1.1 requests need a Host header.');
       }
-      current = { request, response };
+      currentRequest = request;
+      currentResponse = response;
       const handled = listener(request, response);
-      current = undefined;
+      currentRequest = currentResponse = undefined;
       return handled;
     });
     // Expect: anything but 100-continue.

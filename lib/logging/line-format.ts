@@ -6,8 +6,9 @@ import { redactText } from './redact.ts';
 /**
  * The project's two line formats, from the parts of one log event: logfmt
  * (`tsp lvl proc file line msg`, then the bound fields, then the call's fields) and the same
- * fields as one JSON object. Both tslog's transport (lib/logging/tslog-setup.ts) and the access
- * line's fast path (Logger.logFrom) write through these, so every line has one shape.
+ * fields as one JSON object. tslog's transport (lib/logging/tslog-setup.ts) writes through these,
+ * and the access line's fast path (Logger.logFrom) uses the same head and JSON record, so every
+ * line has one shape.
  */
 export type LineFormat = 'logfmt' | 'json';
 
@@ -18,8 +19,6 @@ export interface LineParts {
   file: string;
   line: number;
   msg: string;
-  /** Bound fields already encoded for logfmt (` key=value ...`), when the caller has them so. */
-  boundLogfmt?: string;
   bound?: Fields;
   fields?: Fields;
 }
@@ -32,9 +31,9 @@ export function lineHead(lvl: string, file: string, line: number, msg: string): 
   return ` lvl=${lvl} proc=${PROC} file=${encodeValue(file)} line=${line} msg=${encodeText(msg)}`;
 }
 
-export function logfmtLine(parts: LineParts, head = lineHead(parts.lvl, parts.file, parts.line, parts.msg)): string {
-  let out = `tsp=${parts.tsp}${head}`;
-  out += parts.boundLogfmt ?? (parts.bound ? encodeFields(parts.bound) : '');
+export function logfmtLine(parts: LineParts): string {
+  let out = `tsp=${parts.tsp}${lineHead(parts.lvl, parts.file, parts.line, parts.msg)}`;
+  if (parts.bound) out += encodeFields(parts.bound);
   if (parts.fields) out += encodeFields(parts.fields);
   return `${out}\n`;
 }

@@ -1,7 +1,7 @@
 import type { Logger as TsLogger } from 'tslog';
 import { callSiteOutsideLogging, type CallSite } from './call-site.ts';
 import { encodeFields } from './encode-fields.ts';
-import { cachedTimestamp, jsonLine, lineHead, logfmtLine } from './line-format.ts';
+import { cachedTimestamp, jsonLine, lineHead } from './line-format.ts';
 import type { FieldValue, Fields } from './logfmt.ts';
 import { stdoutWriter, type LineWriter } from './stdout-writer.ts';
 import { createTsLogger, LEVEL_ID, type Format, type TsRecord } from './tslog-setup.ts';
@@ -123,14 +123,14 @@ export class Logger {
    * The fast path, for the one line written on every request (the access line) and nothing
    * else: the same line, in the same format and to the same writer as through tslog, without
    * tslog's per-call record building, masking and sub-logger (measured in docs/performance.md).
-   * Its fields are the observation's own (the URL already masked); text is still masked as it
-   * is encoded. Pass back the call site this returns: it is looked up on the first call only.
+   * The fields come encoded by the caller for logfmt lines (LineFields), as an object only for
+   * the other formats. Pass back the call site this returns: it is looked up on the first call only.
    */
-  logFrom(site: CallSite | undefined, level: Level, msg: string, fields: Fields): CallSite | undefined {
+  logFrom(site: CallSite | undefined, level: Level, msg: string, fields: LineFields): CallSite | undefined {
     const shared = this.#shared;
     if (LEVEL_ID[level] < shared.minLevel) return site;
     if (shared.format === 'pretty') {
-      this[level](msg, fields);
+      this[level](msg, fields.fields());
       return site;
     }
     site ??= callSiteOutsideLogging(this.logFrom, 1);
@@ -138,13 +138,26 @@ export class Logger {
     const lvl = LEVEL_NAME[level];
     const line =
       shared.format === 'json'
-        ? jsonLine({ tsp, lvl, file: site.file, line: site.line, msg, bound: this.#boundFields(), fields })
-        : logfmtLine({ tsp, lvl, file: site.file, line: site.line, msg, boundLogfmt: this.#encodedBound(), fields }, cachedHead(site, lvl, msg));
+        ? jsonLine({ tsp, lvl, file: site.file, line: site.line, msg, bound: this.#boundFields(), fields: fields.fields() })
+        : `tsp=${tsp}${cachedHead(site, lvl, msg)}${this.#encodedBound()}${fields.logfmt()}\n`;
     shared.writer.write(line);
     if (LEVEL_ID[level] >= LEVEL_ID.warn) shared.writer.flush();
     return site;
   }
 }
+
+/**
+ * A fast-path line's custom fields (Logger.logFrom), in the form the format needs: the caller
+ * writes the logfmt text itself (` key=value`, every text value through encodeText, which masks
+ * and quotes), so that no object is built and walked for the line written on every request.
+ */
+export interface LineFields {
+  logfmt(): string;
+  fields(): Fields;
+}
+
+/** LineFields from a plain object, for a fast-path line that is not written often. */
+export const lineFields = (fields: Fields): LineFields => ({ logfmt: () => encodeFields(fields), fields: () => fields });
 
 /** A line written from one known place has the same head each time: built once per level and message. */
 function cachedHead(site: CallSite, lvl: string, msg: string): string {

@@ -31,6 +31,15 @@ export class ObservedResponse<Request extends IncomingMessage = CountingRequest>
   bodyBytes = 0;
   /** The observation of this response's request, once the server tracks it (./node-exchange.ts). */
   observation: Pick<RequestObservation, 'requestId'> | undefined = undefined;
+  /** Called as the response closes, before its 'close' listeners (./node-exchange.ts). */
+  onClose: ((response: ObservedResponse<IncomingMessage>) => void) | undefined = undefined;
+
+  // Ending the observation here rather than in a 'close' listener: a second listener would
+  // make every close copy the listener list.
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    if (event === 'close') this.onClose?.(this);
+    return super.emit(event, ...args);
+  }
 
   // Node sorts out which argument is which (encoding, callback); only the chunk matters here.
   override write(chunk: unknown, encoding?: unknown, callback?: unknown): boolean {

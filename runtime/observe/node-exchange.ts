@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { CountingRequest, ObservedResponse } from './messages.ts';
 import { CLIENT_CLOSED, type RequestObservation, type RequestStart } from './request-observer.ts';
 
@@ -38,17 +39,16 @@ export class NodeExchange {
 /** Ends the observation when the Node response closes: after its last byte, or when the client left first (499). */
 export function trackResponse(observation: RequestObservation, response: ObservedResponse): void {
   response.observation = observation;
-  // `on`, not `once`: a response closes once, and once() would wrap the listener per request.
-  response.on('close', endObservation);
+  response.onClose = endObservation;
 }
 
-// One listener function for every response, no closure per request.
-function endObservation(this: ObservedResponse): void {
-  const observation = this.observation as RequestObservation | undefined;
+// One function for every response, no closure per request.
+function endObservation(response: ObservedResponse<IncomingMessage>): void {
+  const observation = response.observation as RequestObservation | undefined;
   observation?.end({
-    status: this.writableFinished ? this.statusCode : CLIENT_CLOSED,
-    requestBytes: receivedBytes(this.req),
-    responseBytes: this.bodyBytes,
+    status: response.writableFinished ? response.statusCode : CLIENT_CLOSED,
+    requestBytes: receivedBytes(response.req as CountingRequest),
+    responseBytes: response.bodyBytes,
   });
 }
 

@@ -1,7 +1,8 @@
-import type { CallSite, Logger } from '../../lib/logging/logger.ts';
+import { lineFields, type CallSite, type Logger } from '../../lib/logging/logger.ts';
 import { redactText } from '../../lib/logging/redact.ts';
 import { OTHER_METHOD, UNMATCHED } from '../../lib/metrics/http-metrics.ts';
 import type { Metrics } from '../../lib/metrics/registry.ts';
+import { AccessLine } from './access-line.ts';
 import { newRequestId } from './request-id.ts';
 
 /**
@@ -82,7 +83,7 @@ export class RequestObserver {
     const observation = { method: OTHER_METHOD, path: UNMATCHED, status, seconds: 0, requestBytes: 0, responseBytes, requestId };
     shared.metrics?.http.started();
     shared.metrics?.http.record(observation);
-    shared.unreadableLineSite = shared.log.logFrom(shared.unreadableLineSite, 'info', 'request', {
+    const fields = lineFields({
       request_id: requestId,
       remote_addr: remoteAddress ?? '',
       path: UNMATCHED,
@@ -90,6 +91,7 @@ export class RequestObserver {
       res_bytes: responseBytes,
       error: reason,
     });
+    shared.unreadableLineSite = shared.log.logFrom(shared.unreadableLineSite, 'info', 'request', fields);
     return requestId;
   }
 }
@@ -145,22 +147,23 @@ export class RequestObservation {
     const sent = method === 'HEAD' || status === 204 || status === 304 ? 0 : responseBytes;
     shared.metrics?.http.record({ method, path: this.path, status, seconds, requestBytes, responseBytes: sent, requestId: this.requestId });
     const level = status >= 500 ? 'error' : status === CLIENT_CLOSED ? 'warn' : 'info';
+    if (!shared.log.isEnabled(level)) return;
     // The access line takes the fast path (Logger.logFrom; docs/performance.md has both figures),
     // and so writes the request's fields itself rather than through its child logger.
-    const fields = {
-      request_id: this.requestId,
-      remote_addr: start.remoteAddress,
+    const line = new AccessLine({
+      requestId: this.requestId,
+      remoteAddress: start.remoteAddress,
       method,
       url: this.#maskedTarget(),
       path: this.path,
-      status_code: status,
-      duration_ms: Math.round(seconds * 100_000) / 100,
-      req_bytes: requestBytes,
-      res_bytes: sent,
-      user_agent: start.userAgent ?? '',
+      status,
+      durationMs: Math.round(seconds * 100_000) / 100,
+      requestBytes,
+      responseBytes: sent,
+      userAgent: start.userAgent ?? '',
       client: this.client,
-    };
-    if (shared.accessLine === 'tslog') shared.log[level]('request', fields);
-    else shared.accessLineSite = shared.log.logFrom(shared.accessLineSite, level, 'request', fields);
+    });
+    if (shared.accessLine === 'tslog') shared.log[level]('request', line.fields());
+    else shared.accessLineSite = shared.log.logFrom(shared.accessLineSite, level, 'request', line);
   }
 }
