@@ -25,11 +25,12 @@ import { alertmanagerConfigForTest, prometheusConfigForLoopback, prometheusEnvir
  */
 
 /**
- * Series of the exporters and log agents, which the stack runs but this test cannot: the
- * rules reading them are checked by their promtool unit tests instead.
+ * Series of the exporters, the log agents and the edge (Caddy), which the stack runs but
+ * this test does not: the rules reading them are checked by their promtool unit tests
+ * instead, and the edge's also by test/edge/edge-monitoring.test.ts with a real Caddy.
  */
-const LOG_AGENTS_UP = 'up{job=~"promtail|alloy"}';
-const fromExporters = (selector: string) => EXPORTER_METRICS.has(/^\w+/.exec(selector)?.[0] ?? '') || selector === LOG_AGENTS_UP;
+const NOT_RUN_HERE_UP = ['up{job=~"promtail|alloy"}', 'up{job="caddy"}'];
+const fromExporters = (selector: string) => EXPORTER_METRICS.has(/^\w+/.exec(selector)?.[0] ?? '') || NOT_RUN_HERE_UP.includes(selector);
 
 /** Grafana's macros and variables, as Grafana would send them for "all values" over a short range. */
 function asGrafanaSends(expr: string): string {
