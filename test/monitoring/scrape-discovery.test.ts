@@ -127,7 +127,15 @@ describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
     promUrl = `http://127.0.0.1:${port}`;
     prometheus = spawn(
       binary,
-      [`--config.file=${join(dir, 'prometheus.yml')}`, `--storage.tsdb.path=${join(dir, 'data')}`, `--web.listen-address=127.0.0.1:${port}`],
+      [
+        `--config.file=${join(dir, 'prometheus.yml')}`,
+        `--storage.tsdb.path=${join(dir, 'data')}`,
+        `--web.listen-address=127.0.0.1:${port}`,
+        // A firing alert is sent again after this delay: should its first notification go out
+        // before Prometheus has found the Alertmanager (a loaded machine), the next one comes a
+        // second later rather than after the default minute, past this test's wait.
+        '--rules.alert.resend-delay=1s',
+      ],
       { stdio: 'ignore', env: { ...process.env, RUNBOOK_BASE_URL } },
     );
   }, 30_000);
