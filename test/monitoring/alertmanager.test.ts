@@ -86,12 +86,12 @@ describe('a real Alertmanager with this configuration', () => {
     expect(response.status).toBe(200);
   };
 
-  /** alertname/severity/job/instance/mountpoint/stack of every alert Alertmanager holds, and whether it is inhibited. */
+  /** alertname/severity/job/instance/mountpoint/stack/site of every alert Alertmanager holds, and whether it is inhibited. */
   const states = async () => {
     const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as any[];
     return Object.fromEntries(
       alerts.map((alert) => [
-        ['alertname', 'severity', 'job', 'instance', 'mountpoint', 'stack'].map((key) => alert.labels[key]).filter(Boolean).join('/'),
+        ['alertname', 'severity', 'job', 'instance', 'mountpoint', 'stack', 'site'].map((key) => alert.labels[key]).filter(Boolean).join('/'),
         alert.status.inhibitedBy.length > 0 ? 'inhibited' : 'active',
       ]),
     );
@@ -114,6 +114,9 @@ describe('a real Alertmanager with this configuration', () => {
       { alertname: 'EdgeDown', severity: 'page', stack: 'repo-monitor', job: 'caddy' },
       { alertname: 'TargetDown', severity: 'ticket', stack: 'repo-monitor', job: 'caddy', instance: 'e:9180' },
       { alertname: 'TargetDown', severity: 'ticket', stack: 'staging', job: 'caddy', instance: 'f:9180' },
+      { alertname: 'EdgeErrors', severity: 'page', stack: 'staging', site: 'api', host: 'api.staging.example.org' },
+      { alertname: 'EdgeErrors', severity: 'page', stack: 'staging', site: 'grafana', host: 'grafana.staging.example.org' },
+      { alertname: 'EdgeErrors', severity: 'page', stack: 'repo-monitor', site: 'api', host: 'api.example.org' },
       { alertname: 'UpstreamThrottled', severity: 'ticket', stack: 'repo-monitor' },
       { alertname: 'RateLimitBudgetLow', severity: 'ticket', stack: 'repo-monitor', job: 'scheduler', instance: 's:9464' },
       { alertname: 'DiskFillingUp', severity: 'page', stack: 'repo-monitor', instance: 'n1:9100', mountpoint: '/' },
@@ -137,6 +140,9 @@ describe('a real Alertmanager with this configuration', () => {
       'EdgeDown/page/caddy/repo-monitor': 'active',
       'TargetDown/ticket/caddy/e:9180/repo-monitor': 'inhibited', // EdgeDown says it
       'TargetDown/ticket/caddy/f:9180/staging': 'active',
+      'EdgeErrors/page/staging/api': 'inhibited', // no api replica at all: why the edge answers 502
+      'EdgeErrors/page/staging/grafana': 'active',
+      'EdgeErrors/page/repo-monitor/api': 'active', // some api replicas are still up here
       'UpstreamThrottled/ticket/repo-monitor': 'active',
       'RateLimitBudgetLow/ticket/scheduler/s:9464/repo-monitor': 'inhibited',
       'DiskFillingUp/page/n1:9100///repo-monitor': 'active',
