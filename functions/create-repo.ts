@@ -25,7 +25,7 @@ export default defineFunction({
           delete: { operationId: 'deleteRepo', parameters: { owner: '$response.body#/owner', name: '$response.body#/name' } },
         },
       },
-      ...errorResponses(400, 401, 409, 413, 415),
+      ...errorResponses(400, 401, [409, 'already_tracked'], 413, 415),
     },
   }),
   async handler({ body }, deps) {

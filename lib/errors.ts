@@ -72,27 +72,33 @@ export const errorSchema = z
   .object({ error: z.object({ code: z.string(), message: z.string(), details: detailsSchema.optional() }) })
   .openapi('Error');
 
-const statusSchemas = new Map<ErrorStatus, ReturnType<typeof statusErrorSchema>>();
+const statusSchemas = new Map<string, ReturnType<typeof statusErrorSchema>>();
 
-const statusErrorSchema = (status: ErrorStatus) =>
-  z
+const pascalCase = (code: string) => code.replaceAll(/(?:^|_)(\w)/g, (_, letter: string) => letter.toUpperCase());
+
+const statusErrorSchema = (status: ErrorStatus, codes: readonly [ErrorCode, ...ErrorCode[]], name: string) => {
+  const meanings: Record<string, string> = ERROR_STATUSES[status].codes;
+  return z
     .object({
       error: z.object({
-        code: z.enum(codesOf(status)).openapi({
-          description: Object.entries(ERROR_STATUSES[status].codes)
-            .map(([code, meaning]) => `${code}: ${meaning}`)
-            .join('; '),
-        }),
+        code: z.enum(codes).openapi({ description: codes.map((code) => `${code}: ${meanings[code]}`).join('; ') }),
         message: z.string(),
         details: detailsSchema.optional(),
       }),
     })
-    .openapi(`Error${status}`, { description: `The error envelope of a ${status}: error.code is one of the codes listed.` });
+    .openapi(name, { description: `The error envelope of a ${status}: error.code is one of the codes listed.` });
+};
 
-/** The envelope of one status, its code one of that status's codes (`Error<status>` in the document). */
-export function errorSchemaFor(status: ErrorStatus) {
-  let schema = statusSchemas.get(status);
-  if (!schema) statusSchemas.set(status, (schema = statusErrorSchema(status)));
+/**
+ * The envelope of one status, its code one of that status's codes (`Error<status>` in the
+ * document), or only of `codes` where an operation answers that status with no other
+ * (`Error409AlreadyTracked`).
+ */
+export function errorSchemaFor(status: ErrorStatus, codes: readonly [ErrorCode, ...ErrorCode[]] = codesOf(status)) {
+  const all = codes.length === codesOf(status).length;
+  const name = all ? `Error${status}` : `Error${status}${codes.map(pascalCase).join('Or')}`;
+  let schema = statusSchemas.get(name);
+  if (!schema) statusSchemas.set(name, (schema = statusErrorSchema(status, codes, name)));
   return schema;
 }
 
@@ -175,18 +181,22 @@ const ERROR_HEADERS: Partial<Record<ErrorStatus, Record<string, DocumentedHeader
   503: { 'retry-after': { description: 'Seconds to wait before trying again', required: false, schema: { type: 'string', pattern: '^\\d+$' } } },
 };
 
+/** A status an operation answers with, or the status and the only codes it gives it. */
+export type ErrorResponse = ErrorStatus | readonly [ErrorStatus, ErrorCode, ...ErrorCode[]];
+
 /** OpenAPI response entries for the error envelope, so each route lists the errors it can give (500 and 503 always). */
-export function errorResponses(...statuses: ErrorStatus[]) {
+export function errorResponses(...responses: ErrorResponse[]) {
   const out: Record<
     number,
     { description: string; headers?: Record<string, DocumentedHeader>; content: { 'application/json': { schema: ReturnType<typeof errorSchemaFor> } } }
   > = {};
-  for (const status of [...statuses, 500, 503] as const) {
+  for (const response of [...responses, 500, 503] as const) {
+    const [status, ...codes] = typeof response === 'number' ? [response] : response;
     const headers = ERROR_HEADERS[status];
     out[status] = {
       description: ERROR_STATUSES[status].description,
       ...(headers && { headers }),
-      content: { 'application/json': { schema: errorSchemaFor(status) } },
+      content: { 'application/json': { schema: codes.length > 0 ? errorSchemaFor(status, codes as [ErrorCode, ...ErrorCode[]]) : errorSchemaFor(status) } },
     };
   }
   return out;

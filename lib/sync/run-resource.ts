@@ -89,7 +89,7 @@ export const syncRunListSchema = z
   .openapi('SyncRunList');
 
 /** 409 from POST /sync: the error envelope, plus the run that holds the lease. */
-export const syncConflictSchema = errorSchemaFor(409)
+export const syncConflictSchema = errorSchemaFor(409, ['sync_in_progress'])
   .extend({
     run: z
       .object({ id: z.string().nullable(), href: z.string().nullable() })
