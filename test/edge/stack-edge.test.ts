@@ -8,17 +8,12 @@ import { adaptCaddyfile, upstreamsOf } from './caddy-loopback.ts';
  * tools/stack-config): one way in, every network encrypted, and X-Forwarded-For
  * believed only from the proxy.
  */
-const resolve = (files: string[], env: Record<string, string> = {}) => {
-  const result = resolveStack(files, env);
-  expect(result.status, result.output).toBe(0);
-  return JSON.parse(result.output);
-};
 
 const networksOf = (service: any): string[] => (Array.isArray(service.networks) ? service.networks : Object.keys(service.networks ?? {}));
 
 describe('the edge in stack.yml', () => {
   it('publishes nothing but the proxy (and the demo fake GitHub), on host ports so client addresses survive', () => {
-    const stack = resolve(['stack.yml', 'stack.demo.yml']);
+    const stack = resolveStack(['stack.yml', 'stack.demo.yml']);
     const published = Object.entries<any>(stack.services).filter(([, service]) => service.ports?.length).map(([name]) => name);
     expect(published.sort()).toEqual(['caddy', 'fake-github']);
     for (const port of stack.services.caddy.ports) expect(port, JSON.stringify(port)).toMatchObject({ mode: 'host' });
@@ -27,7 +22,7 @@ describe('the edge in stack.yml', () => {
 
   it('encrypts every overlay network', () => {
     for (const files of [['stack.yml'], ['stack.yml', 'stack.demo.yml'], ['stack.yml', 'stack.alloy.yml']]) {
-      for (const [name, network] of Object.entries<any>(resolve(files).networks)) {
+      for (const [name, network] of Object.entries<any>(resolveStack(files).networks)) {
         expect(network.driver, name).toBe('overlay');
         expect(network.driver_opts?.encrypted, `${files.join('+')}: ${name}`).toBe('true');
       }
@@ -35,7 +30,7 @@ describe('the edge in stack.yml', () => {
   });
 
   it('lets the api trust X-Forwarded-For from the one network it shares with the proxy, and from nothing else', () => {
-    const { services, networks } = resolve(['stack.yml', 'stack.demo.yml'], { EDGE_SUBNET: '10.99.7.0/24' });
+    const { services, networks } = resolveStack(['stack.yml', 'stack.demo.yml'], { EDGE_SUBNET: '10.99.7.0/24' });
     const shared = networksOf(services.caddy).filter((name) => networksOf(services.api).includes(name));
     expect(shared).toEqual(['edge']);
     expect(networks.edge.ipam.config).toEqual([{ subnet: '10.99.7.0/24' }]);
@@ -45,7 +40,7 @@ describe('the edge in stack.yml', () => {
   });
 
   it('can reach every upstream the Caddyfile names, on a network it shares with that service', () => {
-    const { services } = resolve(['stack.yml']);
+    const { services } = resolveStack(['stack.yml']);
     const caddy = buildGoTool('caddy', (line) => process.stderr.write(`${line}\n`));
     const upstreams = upstreamsOf(adaptCaddyfile(caddy, {}));
     expect(upstreams.sort()).toEqual(['alertmanager:9093', 'api:3000', 'grafana:3000', 'prometheus:9090']);
@@ -57,9 +52,9 @@ describe('the edge in stack.yml', () => {
   });
 
   it('names the sites from EDGE_DOMAIN, chooses the certificates from EDGE_TLS, and links the UIs to their public URLs', () => {
-    const defaults = resolve(['stack.yml']).services;
+    const defaults = resolveStack(['stack.yml']).services;
     expect(defaults.caddy.environment).toMatchObject({ EDGE_API_HOST: 'api.localhost', EDGE_TLS: 'internal', EDGE_AUTH_USER: 'admin' });
-    const { caddy, prometheus, alertmanager, grafana } = resolve(['stack.yml'], { EDGE_DOMAIN: 'example.org', EDGE_TLS: 'ops@example.org' }).services;
+    const { caddy, prometheus, alertmanager, grafana } = resolveStack(['stack.yml'], { EDGE_DOMAIN: 'example.org', EDGE_TLS: 'ops@example.org' }).services;
     expect(caddy.environment).toMatchObject({
       EDGE_API_HOST: 'api.example.org',
       EDGE_GRAFANA_HOST: 'grafana.example.org',
@@ -73,7 +68,7 @@ describe('the edge in stack.yml', () => {
   });
 
   it('keeps the proxy on the labelled edge node, stopping the old task before the new one takes the ports', () => {
-    const { caddy } = resolve(['stack.yml']).services;
+    const { caddy } = resolveStack(['stack.yml']).services;
     expect(caddy.deploy.placement.constraints).toEqual(['node.labels.repo-monitor.edge == true']);
     expect(caddy.deploy.update_config.order).toBe('stop-first');
     expect(caddy.secrets.map((secret: any) => secret.source)).toEqual(['edge_auth_hash']);

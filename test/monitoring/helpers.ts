@@ -60,9 +60,12 @@ export const DEPLOY_ENV = { VERSION: 'test', RUNBOOK_BASE_URL: 'https://runbooks
 /**
  * Stack files as Docker resolves them, validated, interpolated and merged (tools/stack-config,
  * compose-go, in place of `docker stack config`). It writes CPUs as numbers and sizes in bytes.
+ * Throws with the tool's output when the files do not resolve.
  */
-export function resolveStack(files: string[], env: Record<string, string> = {}): RunResult {
-  return run('stack-config', files.flatMap((file) => ['-c', file]), { env: { ...DEPLOY_ENV, ...env } });
+export function resolveStack(files: string[], env: Record<string, string> = {}): any {
+  const result = run('stack-config', files.flatMap((file) => ['-c', file]), { env: { ...DEPLOY_ENV, ...env } });
+  if (result.status !== 0) throw new Error(`stack-config ${files.join(' + ')} exited ${result.status}:\n${result.output}`);
+  return JSON.parse(result.output);
 }
 
 export interface AlertRule {

@@ -7,11 +7,6 @@ import { readText, readYaml, resolveStack } from './helpers.ts';
  * identity, the services Prometheus scrapes, the exporters on every node, the alert secrets
  * and the demo's alert sink.
  */
-const resolve = (...files: string[]) => {
-  const result = resolveStack(files);
-  expect(result.status, result.output).toBe(0);
-  return JSON.parse(result.output);
-};
 
 /** Services Prometheus scrapes: job name -> the service's definition. */
 const scraped = (stack: any): Record<string, any> =>
@@ -23,18 +18,18 @@ const scraped = (stack: any): Record<string, any> =>
 
 describe('the stack for its monitoring', () => {
   it('names each api and scheduler task by service and slot, through SERVICE_INSTANCE', () => {
-    const { api, scheduler } = resolve('stack.yml').services;
+    const { api, scheduler } = resolveStack(['stack.yml']).services;
     for (const service of [api, scheduler]) expect(service.environment.SERVICE_INSTANCE).toBe('{{.Service.Name}}.{{.Task.Slot}}');
   });
 
   it('labels for scraping the app, Promtail, node-exporter and cAdvisor (Alloy in its overlay), each on the monitoring network', () => {
-    const plain = scraped(resolve('stack.yml'));
+    const plain = scraped(resolveStack(['stack.yml']));
     expect(Object.keys(plain).sort()).toEqual(['api', 'caddy', 'cadvisor', 'node-exporter', 'promtail', 'scheduler']);
     // caddy alone is scraped on edge-monitoring (its own job in prometheus.yml): on
     // monitoring it would share a second network with the api (test/edge/stack-edge.test.ts).
     expect(plain.caddy.networks).toHaveProperty('edge-monitoring');
     expect(plain.caddy.networks).not.toHaveProperty('monitoring');
-    const { caddy: _edge, ...withAlloy } = scraped(resolve('stack.yml', 'stack.alloy.yml'));
+    const { caddy: _edge, ...withAlloy } = scraped(resolveStack(['stack.yml', 'stack.alloy.yml']));
     expect(withAlloy.alloy.deploy.labels['prometheus.port']).toBe(/:(\d+)$/.exec(withAlloy.alloy.command.find((arg: string) => arg.startsWith('--server.http.listen-addr=')))?.[1]);
     for (const [job, service] of Object.entries(withAlloy)) {
       expect(service.networks, job).toHaveProperty('monitoring');
@@ -45,7 +40,7 @@ describe('the stack for its monitoring', () => {
   });
 
   it('runs node-exporter and cAdvisor on every node, reading the host without writing to it', () => {
-    const services = resolve('stack.yml').services;
+    const services = resolveStack(['stack.yml']).services;
     for (const name of ['node-exporter', 'cadvisor']) {
       const service = services[name];
       expect(service.deploy.mode, name).toBe('global');
@@ -57,13 +52,13 @@ describe('the stack for its monitoring', () => {
   });
 
   it('lets Prometheus read a manager\'s task list, read-only', () => {
-    const { prometheus } = resolve('stack.yml').services;
+    const { prometheus } = resolveStack(['stack.yml']).services;
     expect(prometheus.volumes).toContainEqual(expect.objectContaining({ type: 'bind', source: '/var/run/docker.sock', read_only: true }));
     expect(prometheus.deploy.placement.constraints).toContain('node.role == manager');
   });
 
   it('in the demo, points every alert secret at the alert sink, which logs on the monitoring network', () => {
-    const stack = resolve('stack.yml', 'stack.demo.yml');
+    const stack = resolveStack(['stack.yml', 'stack.demo.yml']);
     const sink = stack.services['alert-sink'];
     expect(sink.networks).toHaveProperty('monitoring');
     expect(sink.environment.ALERT_SINK_PORT).toBe('8080');

@@ -9,16 +9,11 @@ import { DEPLOY_ENV, resolveStack, ROOT, ruleFiles, run } from './helpers.ts';
  * against the Compose schema, interpolates variables, merges overlays and prints the result
  * as JSON, which the assertions below read. It writes sizes in bytes and CPUs as numbers.
  */
-const resolve = (...files: string[]) => {
-  const result = resolveStack(files);
-  expect(result.status, result.output).toBe(0);
-  return JSON.parse(result.output);
-};
 
 describe('stack.yml', () => {
   it('is a valid swarm stack, alone and with each overlay', () => {
     for (const files of [['stack.yml'], ['stack.yml', 'stack.demo.yml'], ['stack.yml', 'stack.alloy.yml']]) {
-      expect(resolve(...files).services, files.join(' + ')).toBeDefined();
+      expect(resolveStack(files).services, files.join(' + ')).toBeDefined();
     }
   });
 
@@ -26,11 +21,11 @@ describe('stack.yml', () => {
     const result = run('stack-config', ['-c', 'stack.yml'], { env: { ...DEPLOY_ENV, VERSION: '' } });
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('required variable VERSION is missing a value');
-    expect(resolve('stack.yml').services.api.image).toBe('repo-monitor:test');
+    expect(resolveStack(['stack.yml']).services.api.image).toBe('repo-monitor:test');
   });
 
   it('runs api replicated with rolling start-first updates that roll back, and one stop-first scheduler', () => {
-    const { api, scheduler } = resolve('stack.yml').services;
+    const { api, scheduler } = resolveStack(['stack.yml']).services;
     expect(api.environment).toMatchObject({ ROLE: 'api', PORT: '3000', METRICS_PORT: '9464' });
     expect(api.deploy.replicas).toBeGreaterThan(1);
     expect(api.deploy.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
@@ -44,7 +39,7 @@ describe('stack.yml', () => {
   });
 
   it('gives the app its credentials only as secret files, and every secret is external', () => {
-    const stack = resolve('stack.yml');
+    const stack = resolveStack(['stack.yml']);
     for (const [name, secret] of Object.entries(stack.secrets as Record<string, any>)) expect(secret.external, name).toBe(true);
     for (const role of ['api', 'scheduler']) {
       const { environment, secrets } = stack.services[role];
@@ -59,7 +54,7 @@ describe('stack.yml', () => {
   });
 
   it('runs the official MongoDB image on a named volume, root credentials from secrets, with a ping healthcheck', () => {
-    const { mongo } = resolve('stack.yml').services;
+    const { mongo } = resolveStack(['stack.yml']).services;
     expect(mongo.image).toMatch(/^mongo:8(\.|$)/);
     expect(mongo.environment).toEqual({
       MONGO_INITDB_ROOT_USERNAME_FILE: '/run/secrets/mongo_root_username',
@@ -71,7 +66,7 @@ describe('stack.yml', () => {
   });
 
   it('configures Prometheus from swarm configs, every rule file included, with exemplar storage and retention', () => {
-    const stack = resolve('stack.yml');
+    const stack = resolveStack(['stack.yml']);
     const { prometheus } = stack.services;
     expect(prometheus.command).toEqual(expect.arrayContaining(['--enable-feature=exemplar-storage', expect.stringMatching(/^--storage\.tsdb\.retention\.time=/)]));
     const mounted = Object.fromEntries(prometheus.configs.map((config: any) => [config.target, stack.configs[config.source].file]));
@@ -83,11 +78,11 @@ describe('stack.yml', () => {
     const result = run('stack-config', ['-c', 'stack.yml'], { env: { ...DEPLOY_ENV, RUNBOOK_BASE_URL: '' } });
     expect(result.status).not.toBe(0);
     expect(result.output).toContain('RUNBOOK_BASE_URL');
-    expect(resolve('stack.yml').services.prometheus.environment.RUNBOOK_BASE_URL).toBe(DEPLOY_ENV.RUNBOOK_BASE_URL);
+    expect(resolveStack(['stack.yml']).services.prometheus.environment.RUNBOOK_BASE_URL).toBe(DEPLOY_ENV.RUNBOOK_BASE_URL);
   });
 
   it('runs Promtail on every node with the docker socket, pinned to its last release', () => {
-    const { promtail } = resolve('stack.yml').services;
+    const { promtail } = resolveStack(['stack.yml']).services;
     expect(promtail.deploy.mode).toBe('global');
     expect(promtail.image).toBe('grafana/promtail:3.6.11');
     expect(promtail.volumes).toContainEqual(expect.objectContaining({ type: 'bind', source: '/var/run/docker.sock', read_only: true }));
@@ -95,7 +90,7 @@ describe('stack.yml', () => {
 
   it('points every config at a file that exists', () => {
     for (const files of [['stack.yml', 'stack.demo.yml'], ['stack.yml', 'stack.alloy.yml']]) {
-      for (const [name, config] of Object.entries(resolve(...files).configs as Record<string, { file: string }>)) {
+      for (const [name, config] of Object.entries(resolveStack(files).configs as Record<string, { file: string }>)) {
         expect(existsSync(config.file), `${name}: ${config.file}`).toBe(true);
       }
     }
@@ -104,7 +99,7 @@ describe('stack.yml', () => {
 
 describe('overlays', () => {
   it('the demo points api and scheduler at the fake GitHub and adds a bounded load generator', () => {
-    const stack = resolve('stack.yml', 'stack.demo.yml');
+    const stack = resolveStack(['stack.yml', 'stack.demo.yml']);
     for (const role of ['api', 'scheduler']) expect(stack.services[role].environment.UPSTREAM_URL, role).toBe('http://fake-github:8080');
     const fake = stack.services['fake-github'];
     expect(fake.image).toBe(stack.services.api.image);
@@ -115,7 +110,7 @@ describe('overlays', () => {
   });
 
   it('the Alloy switch starts Alloy on every node and leaves Promtail without a node to run on', () => {
-    const { promtail, alloy } = resolve('stack.yml', 'stack.alloy.yml').services;
+    const { promtail, alloy } = resolveStack(['stack.yml', 'stack.alloy.yml']).services;
     expect(alloy.deploy.mode).toBe('global');
     expect(alloy.command).toContain('/etc/alloy/config.alloy');
     expect(promtail.deploy.placement.constraints).toEqual(['node.labels.repo-monitor.promtail == enabled']);
