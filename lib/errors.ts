@@ -168,6 +168,16 @@ interface DocumentedHeader {
   schema: { type: 'string'; pattern: string };
 }
 
+/** The ETags this API gives: strong, a version number in quotes ("3"). */
+export const ETAG_PATTERN = '^"\\d+"$';
+
+/** Retry-After as this API writes it, in whole seconds, for the document. */
+export const retryAfterHeader = (required: boolean) => ({
+  description: 'Seconds to wait before trying again',
+  required,
+  schema: { type: 'string' as const, pattern: '^\\d+$' },
+});
+
 /** Headers error answers carry, for the document: the challenge (RFC 6750), the current ETag, when to retry. */
 const ERROR_HEADERS: Partial<Record<ErrorStatus, Record<string, DocumentedHeader>>> = {
   401: {
@@ -177,8 +187,8 @@ const ERROR_HEADERS: Partial<Record<ErrorStatus, Record<string, DocumentedHeader
       schema: { type: 'string', pattern: '^Bearer realm="repo-monitor"(?:, error="invalid_token")?$' },
     },
   },
-  412: { etag: { description: 'The current ETag', required: true, schema: { type: 'string', pattern: '^"\\d+"$' } } },
-  503: { 'retry-after': { description: 'Seconds to wait before trying again', required: false, schema: { type: 'string', pattern: '^\\d+$' } } },
+  412: { etag: { description: 'The current ETag', required: true, schema: { type: 'string', pattern: ETAG_PATTERN } } },
+  503: { 'retry-after': retryAfterHeader(false) },
 };
 
 /** A status an operation answers with, or the status and the only codes it gives it. */
