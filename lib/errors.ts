@@ -91,14 +91,16 @@ const statusErrorSchema = (status: ErrorStatus, codes: readonly [ErrorCode, ...E
 
 /**
  * The envelope of one status, its code one of that status's codes (`Error<status>` in the
- * document), or only of `codes` where an operation answers that status with no other
+ * document), or one of `only` where an operation gives that status no other code
  * (`Error409AlreadyTracked`).
  */
-export function errorSchemaFor(status: ErrorStatus, codes: readonly [ErrorCode, ...ErrorCode[]] = codesOf(status)) {
-  const all = codes.length === codesOf(status).length;
-  const name = all ? `Error${status}` : `Error${status}${codes.map(pascalCase).join('Or')}`;
+export function errorSchemaFor(status: ErrorStatus, only: readonly ErrorCode[] = []) {
+  const name = only.length === 0 ? `Error${status}` : `Error${status}${only.map(pascalCase).join('Or')}`;
   let schema = statusSchemas.get(name);
-  if (!schema) statusSchemas.set(name, (schema = statusErrorSchema(status, codes, name)));
+  if (!schema) {
+    const codes = only.length === 0 ? codesOf(status) : (only as [ErrorCode, ...ErrorCode[]]);
+    statusSchemas.set(name, (schema = statusErrorSchema(status, codes, name)));
+  }
   return schema;
 }
 
@@ -206,7 +208,7 @@ export function errorResponses(...responses: ErrorResponse[]) {
     out[status] = {
       description: ERROR_STATUSES[status].description,
       ...(headers && { headers }),
-      content: { 'application/json': { schema: codes.length > 0 ? errorSchemaFor(status, codes as [ErrorCode, ...ErrorCode[]]) : errorSchemaFor(status) } },
+      content: { 'application/json': { schema: errorSchemaFor(status, codes) } },
     };
   }
   return out;
