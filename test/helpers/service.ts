@@ -12,6 +12,8 @@ export const GENERATED_REQUEST_ID = /^[0-9a-f]{16}-[0-9a-z]+$/;
 export interface RunningService {
   url: string;
   port: number;
+  /** The port of the separate metrics listener (METRICS_PORT), as the service logged it; undefined without one. */
+  metricsPort: number | undefined;
   process: ChildProcess;
   /** Every line the service wrote to stdout so far. */
   lines: string[];
@@ -72,11 +74,13 @@ export async function startService(env: Record<string, string>, options: { waitR
 
   const listening = await waitForLine(/msg=listening/);
   // A scheduler-only process (ROLE=scheduler) has no API port: its metrics port is what answers.
-  const port = Number(/ port=(\d+)/.exec(listening)?.[1] ?? / metrics_port=(\d+)/.exec(listening)?.[1]);
+  const metricsPortLogged = / metrics_port=(\d+)/.exec(listening)?.[1];
+  const port = Number(/ port=(\d+)/.exec(listening)?.[1] ?? metricsPortLogged);
   if (options.waitReady !== false) await waitForLine(/msg="database ready"/);
   const service: RunningService = {
     url: `http://127.0.0.1:${port}`,
     port,
+    metricsPort: metricsPortLogged === undefined ? undefined : Number(metricsPortLogged),
     process: child,
     lines,
     stderr,

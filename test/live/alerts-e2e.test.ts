@@ -77,14 +77,13 @@ describe('alerts from a real fault to the webhook', () => {
       startService({ ...env, ROLE: 'scheduler', SYNC_SCHEDULE: '* * * * * *', SYNC_DEADLINE: '1s' }),
     ]);
     expect((await call(api.url, 'POST', '/repos', { body: { owner: 'alerts', name: 'e2e' } })).status).toBe(201);
-    const metricsAddress = async (service: RunningService) => `127.0.0.1:${/ metrics_port=(\d+)/.exec(await service.waitForLine(/msg=listening/))![1]}`;
 
     webhook = await startWebhook();
     const [promAddress, amAddress] = [await freeAddress(), await freeAddress()];
     alertmanager = await startAlertmanager(dir, amAddress, alertmanagerConfigForTest({ webhook: webhook.url, scaled: true }));
     alertmanagerYml = join(dir, 'alertmanager.yml');
     writeRuleFiles(dir, { scaled: true });
-    const services = { api: await metricsAddress(api), scheduler: await metricsAddress(scheduler), prometheus: promAddress, alertmanager: amAddress };
+    const services = { api: `127.0.0.1:${api.metricsPort}`, scheduler: `127.0.0.1:${scheduler.metricsPort}`, prometheus: promAddress, alertmanager: amAddress };
     prometheus = await startPrometheus(dir, promAddress, prometheusConfigForLoopback({ services }), prometheusEnvironment());
     // Healthy first: the database answers both processes and a sync has succeeded.
     await waitFor('a healthy, synced service in Prometheus', async () => ((await promQuery('min(mongodb_up) == 1 and sum(sync_runs_total{outcome="success"}) > 0')).length ? true : undefined), 30_000);

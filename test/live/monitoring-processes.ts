@@ -63,8 +63,8 @@ async function startProcess(name: 'prometheus' | 'alertmanager', address: string
   };
 }
 
-/** Prometheus on `address` with `dir/prometheus.yml` (written from `config`), storing in dir/. */
-export function startPrometheus(dir: string, address: string, config: string, env: Record<string, string> = {}): Promise<MonitoringProcess> {
+/** Prometheus on `address` with `dir/prometheus.yml` (written from `config`), storing in dir/; `flags` are added to its command line. */
+export function startPrometheus(dir: string, address: string, config: string, env: Record<string, string> = {}, flags: string[] = []): Promise<MonitoringProcess> {
   writeFileSync(join(dir, 'prometheus.yml'), config);
   return startProcess(
     'prometheus',
@@ -74,6 +74,7 @@ export function startPrometheus(dir: string, address: string, config: string, en
       `--storage.tsdb.path=${join(dir, 'prometheus-data')}`,
       `--web.listen-address=${address}`,
       '--enable-feature=exemplar-storage',
+      ...flags,
     ],
     env,
   );

@@ -85,8 +85,6 @@ describe('a real Prometheus scraping the running service', () => {
     const env = { MONGODB_URI: database.uri, DB_TIMEOUT_MS: '500', UPSTREAM_URL: upstream.url, METRICS_PORT: '0', GITHUB_TOKEN: 'live-test-token' };
     api = await startService({ ...env, ROLE: 'api' });
     scheduler = await startService({ ...env, ROLE: 'scheduler', SYNC_SCHEDULE: '*/2 * * * * *' });
-    const metricsPort = async (service: RunningService) =>
-      Number(/ metrics_port=(\d+)/.exec(await service.waitForLine(/msg=listening/))?.[1]);
 
     // Traffic of every kind the dashboards break down: created, read, missing, invalid, unknown.
     for (const name of ['alpha', 'beta', 'gamma']) {
@@ -111,8 +109,8 @@ describe('a real Prometheus scraping the running service', () => {
     alertmanager = await startAlertmanager(dataDir, amAddress, alertmanagerConfigForTest({ webhook: webhook.url, scaled: false }));
     writeRuleFiles(dataDir, { scaled: false });
     const services = {
-      api: `127.0.0.1:${await metricsPort(api)}`,
-      scheduler: `127.0.0.1:${await metricsPort(scheduler)}`,
+      api: `127.0.0.1:${api.metricsPort}`,
+      scheduler: `127.0.0.1:${scheduler.metricsPort}`,
       prometheus: promAddress,
       alertmanager: amAddress,
     };

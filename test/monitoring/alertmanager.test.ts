@@ -4,8 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseLogfmt } from '../helpers/logs.ts';
-import { alertRules, readText, readYaml, ROOT, run, stopProcess, toolPath } from './helpers.ts';
+import { alertRules, readText, readYaml, ROOT, run, stopProcess } from './helpers.ts';
 import { freePort } from '../helpers/free-port.ts';
+import { freeAddress, startAlertmanager, waitFor, type MonitoringProcess } from '../live/monitoring-processes.ts';
 
 /**
  * Alertmanager's routes and inhibitions, checked with amtool and with a real Alertmanager
@@ -54,31 +55,22 @@ describe('alertmanager.yml', () => {
 });
 
 describe('a real Alertmanager with this configuration', () => {
-  let server: ChildProcess;
-  let url: string;
+  let server: MonitoringProcess;
   let dataDir: string;
 
   beforeAll(async () => {
-    const binary = toolPath('alertmanager');
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
     dataDir = mkdtempSync(join(tmpdir(), 'alertmanager-'));
-    server = spawn(
-      binary,
-      [`--config.file=${join(ROOT, CONFIG)}`, `--storage.path=${dataDir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-      { stdio: 'ignore' },
-    );
-    await waitForReady(`${url}/-/ready`);
+    server = await startAlertmanager(dataDir, await freeAddress(), readText(CONFIG));
   });
 
   afterAll(async () => {
-    await stopProcess(server);
+    await server?.stop();
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
   const post = async (alerts: Array<Record<string, string>>) => {
     const startsAt = new Date().toISOString();
-    const response = await fetch(`${url}/api/v2/alerts`, {
+    const response = await fetch(`${server.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify(alerts.map((labels) => ({ labels, startsAt }))),
@@ -88,7 +80,7 @@ describe('a real Alertmanager with this configuration', () => {
 
   /** alertname/severity/job/instance/mountpoint/stack/site of every alert Alertmanager holds, and whether it is inhibited. */
   const states = async () => {
-    const alerts = (await (await fetch(`${url}/api/v2/alerts`)).json()) as any[];
+    const alerts = (await (await fetch(`${server.url}/api/v2/alerts`)).json()) as any[];
     return Object.fromEntries(
       alerts.map((alert) => [
         ['alertname', 'severity', 'job', 'instance', 'mountpoint', 'stack', 'site'].map((key) => alert.labels[key]).filter(Boolean).join('/'),
@@ -154,9 +146,8 @@ describe('a real Alertmanager with this configuration', () => {
 });
 
 describe('notifications from a real Alertmanager through the receivers\' secret files', () => {
-  let alertmanager: ChildProcess;
+  let alertmanager: MonitoringProcess;
   let sink: ChildProcess;
-  let url: string;
   let dir: string;
   const sinkLines: string[] = [];
 
@@ -169,7 +160,7 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     sink.stdout!.setEncoding('utf8').on('data', (chunk: string) => sinkLines.push(...chunk.split('\n').filter(Boolean)));
-    await waitForReady(`http://127.0.0.1:${sinkPort}/`);
+    await waitFor('the sink answering', async () => (await fetch(`http://127.0.0.1:${sinkPort}/`)).ok || undefined, 10_000, 100);
     // The secrets as swarm mounts them: one file each, here with a trailing newline as `echo` writes.
     for (const receiver of ['oncall', 'tickets', 'deadmansswitch']) {
       const secret = { oncall: 'alert_slack_api_url', tickets: 'alert_webhook_url', deadmansswitch: 'alert_deadmansswitch_url' }[receiver]!;
@@ -178,19 +169,11 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
     // The configuration under test, with the secrets' directory moved and the first wait
     // of each group shortened from 30 s so the test does not sit through it.
     const config = readText(CONFIG).replaceAll('/run/secrets/', `${dir}/`).replace(/group_wait: 30s/, 'group_wait: 1s');
-    writeFileSync(join(dir, 'alertmanager.yml'), config);
-    const port = await freePort();
-    url = `http://127.0.0.1:${port}`;
-    alertmanager = spawn(
-      toolPath('alertmanager'),
-      [`--config.file=${join(dir, 'alertmanager.yml')}`, `--storage.path=${dir}`, `--web.listen-address=127.0.0.1:${port}`, '--cluster.listen-address='],
-      { stdio: 'ignore' },
-    );
-    await waitForReady(`${url}/-/ready`);
+    alertmanager = await startAlertmanager(dir, await freeAddress(), config);
   });
 
   afterAll(async () => {
-    await Promise.all([stopProcess(alertmanager), stopProcess(sink)]);
+    await Promise.all([alertmanager?.stop(), stopProcess(sink)]);
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -201,16 +184,8 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
     startsAt: new Date().toISOString(),
   });
 
-  const waitForLines = async (predicate: (lines: string[]) => boolean, timeoutMs = 20_000) => {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(sinkLines)) {
-      if (Date.now() > deadline) throw new Error(`the sink did not log the expected notifications; it logged:\n${sinkLines.join('\n')}`);
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
-  };
-
   it('delivers the Watchdog to the dead man\'s switch, a page to Slack with its runbook link, a ticket to the webhook', async () => {
-    const response = await fetch(`${url}/api/v2/alerts`, {
+    const response = await fetch(`${alertmanager.url}/api/v2/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify([
@@ -220,8 +195,10 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
       ]),
     });
     expect(response.status).toBe(200);
-    const notified = (receiver: string) => (lines: string[]) => lines.some((line) => line.includes(`receiver=${receiver} `));
-    await waitForLines((lines) => ['deadmansswitch', 'oncall', 'tickets'].every((receiver) => notified(receiver)(lines)));
+    const notified = (receiver: string) => sinkLines.some((line) => line.includes(`receiver=${receiver} `));
+    await waitFor('a notification logged by the sink for each receiver', () => ['deadmansswitch', 'oncall', 'tickets'].every(notified) || undefined, 20_000).catch((error: Error) => {
+      throw new Error(`${error.message}; it logged:\n${sinkLines.join('\n')}`);
+    });
 
     const fields = (receiver: string) => parseLogfmt(sinkLines.filter((line) => line.includes(`receiver=${receiver} `)))[0]!;
     expect(fields('deadmansswitch')).toMatchObject({ msg: 'alert notification', status: 'firing', alertname: 'Watchdog', severity: 'none' });
@@ -237,16 +214,3 @@ describe('notifications from a real Alertmanager through the receivers\' secret 
     expect(sinkLines.filter((line) => line.includes('msg="alert notification"'))).toHaveLength(3);
   }, 30_000);
 });
-
-async function waitForReady(readyUrl: string, timeoutMs = 10_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    try {
-      if ((await fetch(readyUrl)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`Alertmanager not ready at ${readyUrl} after ${timeoutMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}

@@ -54,13 +54,13 @@ export function run(tool: ToolName, args: string[], options: { cwd?: string; env
   }
 }
 
+/** The variables stack.yml requires (`${NAME:?...}`), as a deployment sets them. */
+export const DEPLOY_ENV = { VERSION: 'test', RUNBOOK_BASE_URL: 'https://runbooks.example.org/alerts' };
+
 /**
  * Stack files as Docker resolves them, validated, interpolated and merged (tools/stack-config,
  * compose-go, in place of `docker stack config`). It writes CPUs as numbers and sizes in bytes.
  */
-/** The variables stack.yml requires (`${NAME:?...}`), as a deployment sets them. */
-export const DEPLOY_ENV = { VERSION: 'test', RUNBOOK_BASE_URL: 'https://runbooks.example.org/alerts' };
-
 export function resolveStack(files: string[], env: Record<string, string> = {}): RunResult {
   return run('stack-config', files.flatMap((file) => ['-c', file]), { env: { ...DEPLOY_ENV, ...env } });
 }

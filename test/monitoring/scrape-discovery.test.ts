@@ -1,12 +1,11 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readYaml, RULES_DIR, stopProcess, toolPath } from './helpers.ts';
-import { freePort } from '../helpers/free-port.ts';
+import { freeAddress, startPrometheus, waitFor, type MonitoringProcess } from '../live/monitoring-processes.ts';
+import { readYaml, RULES_DIR } from './helpers.ts';
 
 /**
  * prometheus.yml's swarm discovery, relabelling and runbook links, run by a real Prometheus.
@@ -17,6 +16,8 @@ import { freePort } from '../helpers/free-port.ts';
  * Prometheus sends it.
  */
 const RUNBOOK_BASE_URL = 'https://runbooks.example.org/docs/alerts.md';
+/** How long each test waits for Prometheus to show what it checks. */
+const TIMEOUT_MS = 20_000;
 
 interface Exposition {
   server: Server;
@@ -51,8 +52,7 @@ function swarmTask(options: { service: string; slot?: string; network: string; n
 }
 
 describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
-  let prometheus: ChildProcess;
-  let promUrl: string;
+  let prometheus: MonitoringProcess;
   let dir: string;
   let app: Exposition;
   let cadvisor: Exposition;
@@ -60,23 +60,12 @@ describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
   const sentAlerts: Array<{ labels: Record<string, string>; annotations: Record<string, string> }> = [];
 
   const query = async (expr: string) => {
-    const response = await fetch(`${promUrl}/api/v1/query?query=${encodeURIComponent(expr)}`);
+    const response = await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`);
     const body = (await response.json()) as { data: { result: Array<{ metric: Record<string, string> }> } };
     return body.data.result.map((sample) => sample.metric);
   };
 
-  const eventually = async <T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 20_000): Promise<T> => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const value = await probe().catch(() => undefined);
-      if (value !== undefined) return value;
-      if (Date.now() > deadline) throw new Error(`Prometheus did not show ${what} within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  };
-
   beforeAll(async () => {
-    const binary = toolPath('prometheus');
     dir = mkdtempSync(join(tmpdir(), 'scrape-discovery-'));
     app = await metrics('app_build_info{version="1.2.3",node_version="v26.0.0"} 1\n');
     cadvisor = await metrics(
@@ -122,37 +111,31 @@ describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
         },
       ],
     };
-    writeFileSync(join(dir, 'prometheus.yml'), JSON.stringify(config));
-    const port = await freePort();
-    promUrl = `http://127.0.0.1:${port}`;
-    prometheus = spawn(
-      binary,
-      [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        `--web.listen-address=127.0.0.1:${port}`,
-        // A firing alert is sent again after this delay: should its first notification go out
-        // before Prometheus has found the Alertmanager (a loaded machine), the next one comes a
-        // second later rather than after the default minute, past this test's wait.
-        '--rules.alert.resend-delay=1s',
-      ],
-      { stdio: 'ignore', env: { ...process.env, RUNBOOK_BASE_URL } },
+    prometheus = await startPrometheus(
+      dir,
+      await freeAddress(),
+      JSON.stringify(config),
+      { RUNBOOK_BASE_URL },
+      // A firing alert is sent again after this delay: should its first notification go out
+      // before Prometheus has found the Alertmanager (a loaded machine), the next one comes a
+      // second later rather than after the default minute, past this test's wait.
+      ['--rules.alert.resend-delay=1s'],
     );
   }, 30_000);
 
   afterAll(async () => {
-    await stopProcess(prometheus);
+    await prometheus?.stop();
     for (const exposition of [app, cadvisor, alertmanager]) exposition?.server.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   it('scrapes only running, labelled tasks, on the monitoring network, at their prometheus.port', async () => {
-    const targets = await eventually(async () => {
-      const response = await fetch(`${promUrl}/api/v1/targets?state=active`);
+    const targets = await waitFor('two healthy targets in Prometheus', async () => {
+      const response = await fetch(`${prometheus.url}/api/v1/targets?state=active`);
       const body = (await response.json()) as { data: { activeTargets: Array<{ labels: Record<string, string>; health: string }> } };
       const active = body.data.activeTargets;
       return active.length >= 2 && active.every((target) => target.health === 'up') ? active : undefined;
-    }, 'two healthy targets');
+    }, TIMEOUT_MS, 250);
     expect(targets.map((target) => target.labels).sort((a, b) => a.job!.localeCompare(b.job!))).toEqual([
       { job: 'api', instance: `127.0.0.1:${app.port}`, task: 'repo-monitor_api.2', node: 'n1' },
       { job: 'cadvisor', instance: `127.0.0.1:${cadvisor.port}`, node: 'n1' },
@@ -160,12 +143,12 @@ describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
   });
 
   it('names each replica of the app by service and slot', async () => {
-    const series = await eventually(async () => (await query('app_build_info')).at(0), 'app_build_info');
+    const series = await waitFor('app_build_info in Prometheus', async () => (await query('app_build_info')).at(0), TIMEOUT_MS, 250);
     expect(series).toMatchObject({ job: 'api', task: 'repo-monitor_api.2', node: 'n1', version: '1.2.3' });
   });
 
   it('gives cAdvisor\'s series the swarm service and task in short labels, the long ones dropped', async () => {
-    const series = await eventually(async () => (await query('container_start_time_seconds')).at(0), 'container_start_time_seconds');
+    const series = await waitFor('container_start_time_seconds in Prometheus', async () => (await query('container_start_time_seconds')).at(0), TIMEOUT_MS, 250);
     expect(series).toEqual({
       __name__: 'container_start_time_seconds',
       job: 'cadvisor',
@@ -179,7 +162,7 @@ describe('a real Prometheus with prometheus.yml\'s swarm scrape job', () => {
   });
 
   it('builds absolute runbook links from RUNBOOK_BASE_URL, and keeps the URL out of the alert\'s labels', async () => {
-    const watchdog = await eventually(async () => sentAlerts.find((alert) => alert.labels.alertname === 'Watchdog'), 'the Watchdog sent to Alertmanager');
+    const watchdog = await waitFor('the Watchdog sent to Alertmanager', () => sentAlerts.find((alert) => alert.labels.alertname === 'Watchdog'), TIMEOUT_MS, 250);
     expect(watchdog.annotations.runbook_url).toBe(`${RUNBOOK_BASE_URL}#runbook-watchdog`);
     expect(watchdog.labels).toEqual({ alertname: 'Watchdog', severity: 'none', stack: 'repo-monitor' });
   });
