@@ -1,10 +1,11 @@
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
-import { openSync, closeSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { openSync, closeSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createMetrics } from '../lib/metrics/registry.ts';
+import { median, processCpuSeconds } from './measure.ts';
 import { observationMilliseconds } from './profile-share.ts';
 
 /**
@@ -61,7 +62,7 @@ async function startVariant(variant: Variant, nodeArgs: string[] = []) {
   return {
     port,
     logBytes: () => (LOG_TO_FILE ? statSync(logFile).size : pipedBytes),
-    cpuSeconds: () => cpuSecondsOf(child.pid!),
+    cpuSeconds: () => processCpuSeconds(child.pid) ?? NaN,
     /** Bytes the server's JavaScript heap has allocated so far (garbage included). */
     allocatedBytes: () =>
       new Promise<number>((resolve) => {
@@ -89,16 +90,6 @@ interface Run {
   allocated?: number;
 }
 
-/** A process's CPU time so far, from /proc (Linux; in USER_HZ, which is 100 there). */
-function cpuSecondsOf(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return NaN;
-  }
-}
-
 async function load(port: number, seconds: number): Promise<Run> {
   const result = await autocannon({ url: `http://127.0.0.1:${port}/hello`, connections: CONNECTIONS, duration: seconds });
   return {
@@ -109,12 +100,6 @@ async function load(port: number, seconds: number): Promise<Run> {
     total: result.requests.total,
   };
 }
-
-const median = (values: number[]) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-};
 
 async function benchmarkMiddleware() {
   const runs = new Map<Variant, Run[]>(variants.map((variant) => [variant, []]));
@@ -128,8 +113,7 @@ async function benchmarkMiddleware() {
       const allocatedBefore = await server.allocatedBytes();
       const run = await load(server.port, SECONDS);
       run.cpuUs = ((server.cpuSeconds() - cpuBefore) / run.total) * 1e6;
-      run.allocated = (await server.allocatedBytes()) - allocatedBefore;
-      run.allocated /= run.total;
+      run.allocated = ((await server.allocatedBytes()) - allocatedBefore) / run.total;
       const logBytes = server.logBytes();
       await server.stop();
       runs.get(variant)!.push(run);

@@ -1,5 +1,5 @@
 import autocannon from 'autocannon';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { get } from 'node:http';
@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createDatabase } from '../lib/db.ts';
 import { startEmbeddedMongo, type EmbeddedMongo } from '../scripts/lib/embedded-mongo.ts';
+import { median, processCpuSeconds } from './measure.ts';
 import { hasWrk, runWrk } from './wrk.ts';
 
 /**
@@ -77,18 +78,6 @@ async function startNode(script: string, env: Record<string, string>, logFile: s
 
 function stopAll() {
   for (const child of children) if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
-}
-
-/** CPU seconds (user + system) a process has used so far; undefined where /proc is missing. */
-const CLOCK_TICKS = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-function cpuSeconds(pid: number | undefined): number | undefined {
-  if (pid === undefined) return undefined;
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
 }
 
 // ------------------------------------------------------------------ service metrics
@@ -316,9 +305,9 @@ async function main() {
     void memory(base).then((m) => samples.push({ at: Math.round((performance.now() - started) / 1000), ...m }));
   }, 10_000);
   const tally: Tally = { byKind: new Map(), unexpected: 0 };
-  const cpuBefore = cpuSeconds(service.pid);
+  const cpuBefore = processCpuSeconds(service.pid);
   const mixed = await mixedLoad(base, SECONDS, tally);
-  const cpuAfter = cpuSeconds(service.pid);
+  const cpuAfter = processCpuSeconds(service.pid);
   clearInterval(sampler);
   const rssAtEnd = await memory(base);
 
@@ -360,19 +349,14 @@ async function main() {
     const order: AppName[] = round % 2 === 0 ? ['service', 'bare'] : ['bare', 'service'];
     for (const name of order) {
       const { port: target, pid } = apps[name];
-      const [before, dbBefore] = [cpuSeconds(pid), cpuSeconds(dbPid)];
+      const [before, dbBefore] = [processCpuSeconds(pid), processCpuSeconds(dbPid)];
       const run = await getByIdLoad(target, COMPARE_SECONDS);
-      const [after, dbAfter] = [cpuSeconds(pid), cpuSeconds(dbPid)];
+      const [after, dbAfter] = [processCpuSeconds(pid), processCpuSeconds(dbPid)];
       runs[name].push(run);
       if (before !== undefined && after !== undefined) cpu[name].push(((after - before) * 1000) / run.total);
       if (dbBefore !== undefined && dbAfter !== undefined) databaseCpu[name].push(((dbAfter - dbBefore) * 1000) / run.total);
     }
   }
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b);
-    const middle = Math.floor(sorted.length / 2);
-    return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2;
-  };
   const fixed = (values: number[], digits: number) => values.map((value) => value.toFixed(digits)).join(' / ');
   line();
   line(`== GET /repos/:owner/:name: service vs bare Hono + the same findOne (${hasWrk ? 'wrk -t1' : 'autocannon'}, ${CONNECTIONS} connections, ${ROUNDS} rounds x ${COMPARE_SECONDS} s each, interleaved, medians)`);

@@ -1,5 +1,5 @@
 import { createRoute, z } from '@hono/zod-openapi';
-import { errorBody, errorResponses } from '../lib/errors.ts';
+import { errorBody, errorResponses, retryAfterHeader } from '../lib/errors.ts';
 import { defineFunction, json } from '../lib/function.ts';
 import { jsonContent } from '../lib/openapi.ts';
 import { preferredWait } from '../lib/prefer.ts';
@@ -45,7 +45,7 @@ export default defineFunction({
       },
       409: {
         ...jsonContent(syncConflictSchema, 'Another sync run holds the lease: `run` names it; Retry-After suggests a wait (the lease TTL)'),
-        headers: { 'Retry-After': { description: 'Seconds to wait before trying again', required: true, schema: { type: 'string', pattern: '^\\d+$' } } },
+        headers: { 'Retry-After': retryAfterHeader(true) },
       },
       ...errorResponses(400, 401, 413),
     },

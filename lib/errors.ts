@@ -91,14 +91,16 @@ const statusErrorSchema = (status: ErrorStatus, codes: readonly [ErrorCode, ...E
 
 /**
  * The envelope of one status, its code one of that status's codes (`Error<status>` in the
- * document), or only of `codes` where an operation answers that status with no other
+ * document), or one of `only` where an operation gives that status no other code
  * (`Error409AlreadyTracked`).
  */
-export function errorSchemaFor(status: ErrorStatus, codes: readonly [ErrorCode, ...ErrorCode[]] = codesOf(status)) {
-  const all = codes.length === codesOf(status).length;
-  const name = all ? `Error${status}` : `Error${status}${codes.map(pascalCase).join('Or')}`;
+export function errorSchemaFor(status: ErrorStatus, only: readonly ErrorCode[] = []) {
+  const name = only.length === 0 ? `Error${status}` : `Error${status}${only.map(pascalCase).join('Or')}`;
   let schema = statusSchemas.get(name);
-  if (!schema) statusSchemas.set(name, (schema = statusErrorSchema(status, codes, name)));
+  if (!schema) {
+    const codes = only.length === 0 ? codesOf(status) : (only as [ErrorCode, ...ErrorCode[]]);
+    statusSchemas.set(name, (schema = statusErrorSchema(status, codes, name)));
+  }
   return schema;
 }
 
@@ -168,6 +170,16 @@ interface DocumentedHeader {
   schema: { type: 'string'; pattern: string };
 }
 
+/** The ETags this API gives: strong, a version number in quotes ("3"). */
+export const ETAG_PATTERN = '^"\\d+"$';
+
+/** Retry-After as this API writes it, in whole seconds, for the document. */
+export const retryAfterHeader = (required: boolean) => ({
+  description: 'Seconds to wait before trying again',
+  required,
+  schema: { type: 'string' as const, pattern: '^\\d+$' },
+});
+
 /** Headers error answers carry, for the document: the challenge (RFC 6750), the current ETag, when to retry. */
 const ERROR_HEADERS: Partial<Record<ErrorStatus, Record<string, DocumentedHeader>>> = {
   401: {
@@ -177,8 +189,8 @@ const ERROR_HEADERS: Partial<Record<ErrorStatus, Record<string, DocumentedHeader
       schema: { type: 'string', pattern: '^Bearer realm="repo-monitor"(?:, error="invalid_token")?$' },
     },
   },
-  412: { etag: { description: 'The current ETag', required: true, schema: { type: 'string', pattern: '^"\\d+"$' } } },
-  503: { 'retry-after': { description: 'Seconds to wait before trying again', required: false, schema: { type: 'string', pattern: '^\\d+$' } } },
+  412: { etag: { description: 'The current ETag', required: true, schema: { type: 'string', pattern: ETAG_PATTERN } } },
+  503: { 'retry-after': retryAfterHeader(false) },
 };
 
 /** A status an operation answers with, or the status and the only codes it gives it. */
@@ -196,7 +208,7 @@ export function errorResponses(...responses: ErrorResponse[]) {
     out[status] = {
       description: ERROR_STATUSES[status].description,
       ...(headers && { headers }),
-      content: { 'application/json': { schema: codes.length > 0 ? errorSchemaFor(status, codes as [ErrorCode, ...ErrorCode[]]) : errorSchemaFor(status) } },
+      content: { 'application/json': { schema: errorSchemaFor(status, codes) } },
     };
   }
   return out;

@@ -1,4 +1,5 @@
 import { z } from '@hono/zod-openapi';
+import { ETAG_PATTERN } from './errors.ts';
 
 /** OpenAPI helpers shared by the handlers; the error entries live with the error envelope (lib/errors.ts). */
 export { errorResponses } from './errors.ts';
@@ -14,7 +15,7 @@ export const pageLimitSchema = (max: number, fallback = 20) =>
     .openapi({ type: 'integer', minimum: 1, maximum: max, default: fallback });
 
 export const etagHeader = {
-  etag: { description: 'The version of the repository, for If-Match', required: true, schema: { type: 'string' as const, pattern: '^"\\d+"$' } },
+  etag: { description: 'The version of the repository, for If-Match', required: true, schema: { type: 'string' as const, pattern: ETAG_PATTERN } },
 };
 
 export const jsonContent = <S>(schema: S, description: string) => ({

@@ -12,13 +12,14 @@ export interface StaticAsset {
 }
 
 export function staticAsset(load: () => Buffer | string, contentType: string): StaticAsset {
-  let loaded: { plain: Buffer; gzipped: Buffer } | undefined;
+  // Copied once into plain Uint8Arrays, the body type Hono takes, not on every request.
+  let loaded: { plain: Uint8Array<ArrayBuffer>; gzipped: Uint8Array<ArrayBuffer> } | undefined;
   return {
     serve(c) {
       if (!loaded) {
         const content = load();
         const plain = typeof content === 'string' ? Buffer.from(content) : content;
-        loaded = { plain, gzipped: gzipSync(plain) };
+        loaded = { plain: new Uint8Array(plain), gzipped: new Uint8Array(gzipSync(plain)) };
       }
       const gzip = /\bgzip\b/.test(c.req.header('accept-encoding') ?? '');
       const headers: Record<string, string> = {
@@ -27,7 +28,7 @@ export function staticAsset(load: () => Buffer | string, contentType: string): S
         vary: 'Accept-Encoding',
       };
       if (gzip) headers['content-encoding'] = 'gzip';
-      return c.body(new Uint8Array(gzip ? loaded.gzipped : loaded.plain), 200, headers);
+      return c.body(gzip ? loaded.gzipped : loaded.plain, 200, headers);
     },
   };
 }
