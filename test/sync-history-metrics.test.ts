@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeGitHub, type FakeGitHub } from '../tools/fake-github/server.ts';
 import { mongodbUri, uniqueDbName } from './helpers/database.ts';
-import { parseMetrics, sampleOf } from './helpers/metrics.ts';
+import { sampleOf, scrape } from './helpers/metrics.ts';
 import { call, startService, type RunningService } from './helpers/service.ts';
 
 /**
@@ -9,8 +9,7 @@ import { call, startService, type RunningService } from './helpers/service.ts';
  * ran (here an api replica, which never runs one itself) reads when it ended from the run
  * history in the database, where the in-process timestamp still reads 0.
  */
-const value = async (service: RunningService, name: string) =>
-  sampleOf(parseMetrics(await (await fetch(`${service.url}/metrics`)).text()), name, {})?.value;
+const value = async (service: RunningService, name: string) => sampleOf(await scrape(service.url), name, {})?.value;
 
 describe('last sync times from the run history', () => {
   let github: FakeGitHub;
