@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
-import { ROOT, RULES_DIR, ruleFiles } from '../monitoring/helpers.ts';
+import { readYaml, RULES_DIR, ruleFiles } from '../monitoring/helpers.ts';
 import { scaledWait, scaleDuration, scalePromQL, SCRAPE_INTERVAL } from './time-scale.ts';
 
 /**
@@ -10,10 +10,9 @@ import { scaledWait, scaleDuration, scalePromQL, SCRAPE_INTERVAL } from './time-
  * files, monitoring/alertmanager/alertmanager.yml), changed by code for processes on loopback.
  * Each function lists exactly what it replaces; everything else is the file as deployed.
  */
-export const PROMETHEUS_YML = join(ROOT, 'monitoring/prometheus/prometheus.yml');
-export const ALERTMANAGER_YML = join(ROOT, 'monitoring/alertmanager/alertmanager.yml');
+const PROMETHEUS_YML = 'monitoring/prometheus/prometheus.yml';
+const ALERTMANAGER_YML = 'monitoring/alertmanager/alertmanager.yml';
 
-const readYamlFile = (path: string): any => parseYaml(readFileSync(path, 'utf8'), { merge: true });
 const isDiscovery = (key: string) => key === 'static_configs' || key.endsWith('_sd_configs');
 const withoutDiscovery = (entry: Record<string, any>) => Object.fromEntries(Object.entries(entry).filter(([key]) => !isDiscovery(key)));
 
@@ -43,7 +42,7 @@ export interface PrometheusOnLoopback {
  * relabel and metric relabel configs, alert relabelling, storage settings.
  */
 export function prometheusConfigForLoopback({ services }: PrometheusOnLoopback): string {
-  const config = readYamlFile(PROMETHEUS_YML);
+  const config = readYaml(PROMETHEUS_YML);
   config.global = { ...config.global, scrape_interval: SCRAPE_INTERVAL, evaluation_interval: SCRAPE_INTERVAL };
   config.scrape_configs = (config.scrape_configs as Array<Record<string, any>>).flatMap((job) => {
     const targets = loopbackTargets(job, services);
@@ -81,7 +80,7 @@ function loopbackTargets(entry: Record<string, any>, services: Record<string, st
 
 /** The tasks dockerswarm_sd (role tasks) reports for the stack.yml services running on loopback. */
 function swarmTasks(services: Record<string, string>): StaticConfig[] {
-  const stack = readYamlFile(join(ROOT, 'stack.yml'));
+  const stack = readYaml('stack.yml');
   return Object.entries(stack.services as Record<string, any>).flatMap(([name, service]) => {
     const address = services[name];
     const deployLabels = (service.deploy?.labels ?? {}) as Record<string, string>;
@@ -109,7 +108,7 @@ function swarmTasks(services: Record<string, string>): StaticConfig[] {
  * by a placeholder naming the variable (rule templates read some, e.g. a runbook base URL).
  */
 export function prometheusEnvironment(): Record<string, string> {
-  const declared = readYamlFile(join(ROOT, 'stack.yml')).services.prometheus?.environment ?? {};
+  const declared = readYaml('stack.yml').services.prometheus?.environment ?? {};
   const environment: Record<string, string> = Array.isArray(declared)
     ? Object.fromEntries(declared.map((entry: string) => [entry.split('=')[0], entry.split('=').slice(1).join('=')]))
     : declared;
@@ -155,7 +154,7 @@ export interface AlertmanagerOptions {
  * Kept as deployed: the route tree, its matchers and grouping, the inhibit rules.
  */
 export function alertmanagerConfigForTest({ webhook, scaled }: AlertmanagerOptions): string {
-  const config = readYamlFile(ALERTMANAGER_YML);
+  const config = readYaml(ALERTMANAGER_YML);
   config.receivers = (config.receivers as Array<{ name: string }>).map(({ name }) => ({
     name,
     webhook_configs: [{ url: `${webhook}/${encodeURIComponent(name)}`, send_resolved: true }],
@@ -171,7 +170,7 @@ function scaleRoute(route: Record<string, any>): void {
 
 /** The alert names an inhibit rule of alertmanager.yml mutes while `cause` fires. */
 export function symptomsOf(cause: string): string[] {
-  const config = readYamlFile(ALERTMANAGER_YML);
+  const config = readYaml(ALERTMANAGER_YML);
   const names = (matchers: string[] = []) => matchers.flatMap((matcher) => /^alertname\s*=~?\s*"?([^"]+)"?$/.exec(matcher)?.[1]?.split('|') ?? []);
   return (config.inhibit_rules as Array<{ source_matchers?: string[]; target_matchers?: string[] }>)
     .filter((rule) => names(rule.source_matchers).includes(cause))
