@@ -4,7 +4,6 @@ import { createServer as createHttpServer } from 'node:http';
 import { join } from 'node:path';
 import { toolPath } from '../monitoring/helpers.ts';
 import { freePort } from '../helpers/free-port.ts';
-export { freePort };
 
 /** Prometheus, Alertmanager and a webhook receiver on loopback, for the live tests. */
 
