@@ -8,9 +8,8 @@ import type { Page } from 'puppeteer-core';
 const operation = (method: string, path: string) => `.opblock.opblock-${method}:has(.opblock-summary-path[data-path="${path}"])`;
 
 /** Waits until the document is loaded and its operations are listed. */
-export async function waitForDocs(page: Page): Promise<number> {
+export async function waitForDocs(page: Page): Promise<void> {
   await page.waitForSelector('.opblock', { timeout: 30_000 });
-  return page.$$eval('.opblock', (blocks) => blocks.length);
 }
 
 /** Every operation listed, as "GET /repos". */
