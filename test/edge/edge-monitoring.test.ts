@@ -10,7 +10,7 @@ import { buildGoTool } from '../../scripts/lib/go-tool.ts';
 import { caddyPasswordHash } from '../../scripts/lib/stack/secrets.ts';
 import { freePort } from '../helpers/free-port.ts';
 import { dashboardQueries, expandGrafanaMacros } from '../monitoring/helpers.ts';
-import { freeAddress, startPrometheus, waitFor, type MonitoringProcess } from '../live/monitoring-processes.ts';
+import { firingAlerts, freeAddress, instantQuery, startPrometheus, waitFor, type MonitoringProcess } from '../live/monitoring-processes.ts';
 import { prometheusConfigForLoopback, prometheusEnvironment, writeRuleFiles } from '../live/stack-configs.ts';
 import { adaptCaddyfile, forLoopback, upstreamsOf } from './caddy-loopback.ts';
 
@@ -46,15 +46,8 @@ const visit = (host: string) =>
       .end();
   });
 
-const query = async (expr: string) => {
-  const body = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as any;
-  return body.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
-};
-
-const firing = async (alertname: string) => {
-  const body = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as any;
-  return (body.data.alerts as Array<{ labels: Record<string, string>; state: string }>).filter((alert) => alert.state === 'firing' && alert.labels.alertname === alertname);
-};
+const query = (expr: string) => instantQuery(prometheus.url, expr);
+const firing = async (alertname: string) => (await firingAlerts(prometheus.url)).filter((alert) => alert.labels.alertname === alertname);
 
 beforeAll(async () => {
   const caddy = buildGoTool('caddy', (line) => process.stderr.write(`${line}\n`));

@@ -6,7 +6,7 @@ import { startEmbeddedMongo, type EmbeddedMongo } from '../../scripts/lib/embedd
 import { startFakeGitHub } from '../../tools/fake-github/server.ts';
 import { call, startService, type RunningService } from '../helpers/service.ts';
 import { readYaml, run } from '../monitoring/helpers.ts';
-import { freeAddress, sleep, startAlertmanager, startPrometheus, startWebhook, waitFor, type MonitoringProcess } from './monitoring-processes.ts';
+import { firingAlerts, freeAddress, instantQuery, sleep, startAlertmanager, startPrometheus, startWebhook, waitFor, type MonitoringProcess } from './monitoring-processes.ts';
 import { alertmanagerConfigForTest, prometheusConfigForLoopback, prometheusEnvironment, symptomsOf, writeRuleFiles } from './stack-configs.ts';
 import { durationMs, scaledWait, TIME_SCALE } from './time-scale.ts';
 
@@ -36,15 +36,8 @@ describe('alerts from a real fault to the webhook', () => {
   let prometheus: MonitoringProcess;
   let alertmanagerYml: string;
 
-  const promQuery = async (expr: string) => {
-    const body = (await (await fetch(`${prometheus.url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as any;
-    return body.data.result as Array<{ metric: Record<string, string>; value: [number, string] }>;
-  };
   /** Alerts Prometheus has firing now, by name. */
-  const firingInPrometheus = async () => {
-    const body = (await (await fetch(`${prometheus.url}/api/v1/alerts`)).json()) as any;
-    return (body.data.alerts as Array<{ labels: Record<string, string>; state: string }>).filter((alert) => alert.state === 'firing').map((alert) => alert.labels.alertname!);
-  };
+  const firingInPrometheus = async () => (await firingAlerts(prometheus.url)).map((alert) => alert.labels.alertname!);
   /** The first delivered alert of that name and status received at or after `since`. */
   const delivered = (name: string, status: 'firing' | 'resolved', since: number) =>
     webhook.delivered().find((alert) => alert.labels.alertname === name && alert.status === status && alert.at >= since);
@@ -86,7 +79,7 @@ describe('alerts from a real fault to the webhook', () => {
     const services = { api: `127.0.0.1:${api.metricsPort}`, scheduler: `127.0.0.1:${scheduler.metricsPort}`, prometheus: promAddress, alertmanager: amAddress };
     prometheus = await startPrometheus(dir, promAddress, prometheusConfigForLoopback({ services }), prometheusEnvironment());
     // Healthy first: the database answers both processes and a sync has succeeded.
-    await waitFor('a healthy, synced service in Prometheus', async () => ((await promQuery('min(mongodb_up) == 1 and sum(sync_runs_total{outcome="success"}) > 0')).length ? true : undefined), 30_000);
+    await waitFor('a healthy, synced service in Prometheus', async () => ((await instantQuery(prometheus.url, 'min(mongodb_up) == 1 and sum(sync_runs_total{outcome="success"}) > 0')).length ? true : undefined), 30_000);
   }, 60_000);
 
   afterAll(async () => {

@@ -79,6 +79,18 @@ export function startPrometheus(dir: string, address: string, config: string, en
   );
 }
 
+/** An instant query's series, from the Prometheus at `url`. */
+export async function instantQuery(url: string, expr: string): Promise<Array<{ metric: Record<string, string>; value: [number, string] }>> {
+  const body = (await (await fetch(`${url}/api/v1/query?query=${encodeURIComponent(expr)}`)).json()) as any;
+  return body.data.result;
+}
+
+/** The alerts the Prometheus at `url` has firing now (pending ones left out). */
+export async function firingAlerts(url: string): Promise<Array<{ labels: Record<string, string> }>> {
+  const body = (await (await fetch(`${url}/api/v1/alerts`)).json()) as any;
+  return (body.data.alerts as Array<{ labels: Record<string, string>; state: string }>).filter((alert) => alert.state === 'firing');
+}
+
 /** Alertmanager on `address` with `dir/alertmanager.yml` (written from `config`), alone (no cluster). */
 export function startAlertmanager(dir: string, address: string, config: string): Promise<MonitoringProcess> {
   writeFileSync(join(dir, 'alertmanager.yml'), config);
